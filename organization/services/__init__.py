@@ -1,0 +1,1 @@
+"""Writes of the organization app. Views, the API, commands, tasks and the demo data call these."""
