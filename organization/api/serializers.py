@@ -27,6 +27,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         return getattr(obj, "headcount", 0)
 
 
+@extend_schema_field(serializers.CharField(help_text="username"))
 class PersonByUsernameField(serializers.SlugRelatedField):
     """A person given by their login's username."""
 

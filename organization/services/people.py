@@ -78,11 +78,13 @@ def person_create(
     password_hash: str | None = None,
     language: str = "",
     time_zone: str = "",
+    is_staff: bool = False,
 ) -> Person:
     """Create a login and the person behind it, with their roles, in one transaction.
 
     ``password_hash`` (an already hashed password) lets bulk loaders hash once; with neither
     it nor ``password`` the login cannot be used until a password is set or reset.
+    ``is_staff`` opens the admin site (for what the person's roles permit there).
     """
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
@@ -99,6 +101,7 @@ def person_create(
         email=email.strip(),
         language=language,
         time_zone=time_zone,
+        is_staff=is_staff,
     )
     if password_hash:
         user.password = password_hash
