@@ -11,8 +11,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
-from coo_portal.settings import *  # noqa: E402,F403
-from coo_portal.settings import REDIS_URL  # noqa: E402
+from coo_portal.settings import *  # noqa: F403
+from coo_portal.settings import REDIS_URL
 
 # Tasks run in-process by default so that a test sees their effects; the worker tests switch
 # this off for themselves and talk to a real Celery worker through Redis.

@@ -60,7 +60,8 @@ class Job:
     def schedule_label(self) -> str:
         c = self.crontab
         return " ".join(
-            c.get(k, "*") for k in ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+            c.get(k, "*")
+            for k in ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
         )
 
 
@@ -79,7 +80,9 @@ def register(
     def decorator(func: Callable[..., str]) -> Callable[..., str]:
         if name in JOBS and JOBS[name].run is not func:
             raise ValueError(f"A periodic job named {name!r} is already registered.")
-        JOBS[name] = Job(name=name, run=func, description=description, period=period, crontab=crontab)
+        JOBS[name] = Job(
+            name=name, run=func, description=description, period=period, crontab=crontab
+        )
         return func
 
     return decorator
@@ -111,9 +114,10 @@ def job_run(
     job = get_job(name)
     period = period or job.period(timezone.now())
     host = socket.gethostname()
-    if not force and JobRun.objects.filter(
-        job=name, period=period, status=JobRun.Status.SUCCEEDED
-    ).exists():
+    if (
+        not force
+        and JobRun.objects.filter(job=name, period=period, status=JobRun.Status.SUCCEEDED).exists()
+    ):
         return JobRun.objects.create(
             job=name,
             period=period,

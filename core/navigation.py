@@ -47,8 +47,7 @@ def menu_for(user, current_path: str) -> list[dict[str, object]]:
                 "label": item.label,
                 "url": url,
                 "icon": item.icon,
-                "active": current_path == url
-                or (url != "/" and current_path.startswith(url)),
+                "active": current_path == url or (url != "/" and current_path.startswith(url)),
                 "badge": item.badge(user) if item.badge else 0,
             }
         )

@@ -152,7 +152,9 @@ class JobRunNowView(View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         except Exception:
-            messages.error(request, _("The job %(name)s failed; its run shows the error.") % {"name": name})
+            messages.error(
+                request, _("The job %(name)s failed; its run shows the error.") % {"name": name}
+            )
         else:
             if run.status == JobRun.Status.SKIPPED:
                 messages.info(
@@ -175,7 +177,9 @@ ERROR_TITLES = {
 
 
 def _error(request, status: int, template: str) -> HttpResponse:
-    return render(request, template, {"status": status, "title": ERROR_TITLES[status]}, status=status)
+    return render(
+        request, template, {"status": status, "title": ERROR_TITLES[status]}, status=status
+    )
 
 
 def permission_denied(request, exception=None):

@@ -10,11 +10,11 @@ class OrganizationConfig(AppConfig):
         from core import home, navigation
         from organization import jobs, panels  # noqa: F401  (registers the periodic jobs)
 
+        navigation.register(navigation.NavItem(_("Home"), "home", "bi-house", order=0))
         navigation.register(
-            navigation.NavItem(_("Home"), "home", "bi-house", order=0)
-        )
-        navigation.register(
-            navigation.NavItem(_("Departments"), "organization:department_list", "bi-diagram-3", order=10)
+            navigation.NavItem(
+                _("Departments"), "organization:department_list", "bi-diagram-3", order=10
+            )
         )
         navigation.register(
             navigation.NavItem(_("People"), "organization:person_list", "bi-people", order=20)

@@ -30,9 +30,7 @@ class PersonFilterSet(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.all(), to_field_name="code", label=_("Department")
     )
-    role = django_filters.ChoiceFilter(
-        choices=Role.choices, method="filter_role", label=_("Role")
-    )
+    role = django_filters.ChoiceFilter(choices=Role.choices, method="filter_role", label=_("Role"))
     active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:

@@ -108,4 +108,4 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("As my browser asks"))] + list(settings.LANGUAGES)
+        self.fields["language"].choices = [("", _("As my browser asks")), *settings.LANGUAGES]

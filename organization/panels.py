@@ -63,7 +63,9 @@ def recent_job_runs(request) -> dict | None:
 
 PANELS = [
     HomePanel("my_department", "organization/panels/my_department.html", my_department, order=10),
-    HomePanel("notifications", "organization/panels/notifications.html", my_notifications, order=20),
+    HomePanel(
+        "notifications", "organization/panels/notifications.html", my_notifications, order=20
+    ),
     HomePanel(
         "company", "organization/panels/company.html", company_overview, order=30, width="col-lg-12"
     ),

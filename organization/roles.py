@@ -43,7 +43,9 @@ def has_role(user, *roles: str) -> bool:
 
 def is_company_wide(user) -> bool:
     """CEO, COO, auditor (and superusers, who administer the portal) see the whole company."""
-    return bool(user and user.is_authenticated and (user.is_superuser or roles_of(user) & COMPANY_WIDE))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or roles_of(user) & COMPANY_WIDE)
+    )
 
 
 # What a role may do is the permissions of its group (see the roles migration); the predicates
@@ -54,4 +56,3 @@ def is_company_wide(user) -> bool:
 def may_manage_organization(user) -> bool:
     """Create and change departments and people: the COO and administrators."""
     return bool(user and user.is_authenticated and user.has_perm("organization.change_person"))
-

@@ -19,7 +19,9 @@ class Scope:
     person_id: int | None
 
     def covers_department(self, department_id: int | None) -> bool:
-        return self.company_wide or (department_id is not None and department_id in self.department_ids)
+        return self.company_wide or (
+            department_id is not None and department_id in self.department_ids
+        )
 
 
 NOBODY = Scope(company_wide=False, department_ids=frozenset(), person_id=None)

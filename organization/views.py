@@ -81,9 +81,7 @@ class DepartmentDetailView(DetailView):
     context_object_name = "department"
 
     def get_queryset(self):
-        return Department.objects.for_user(self.request.user).select_related(
-            "parent", "head__user"
-        )
+        return Department.objects.for_user(self.request.user).select_related("parent", "head__user")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -142,7 +140,10 @@ class DepartmentUpdateView(PredicateRequiredMixin, ServiceFormMixin, FormView):
 
     def get_form_kwargs(self):
         # A copy: the form's validation must not change the object the service locks and saves.
-        return {**super().get_form_kwargs(), "instance": Department.objects.get(pk=self.department.pk)}
+        return {
+            **super().get_form_kwargs(),
+            "instance": Department.objects.get(pk=self.department.pk),
+        }
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "department": self.department}
@@ -247,9 +248,9 @@ class PersonUpdateView(PredicateRequiredMixin, ServiceFormMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         self.person = get_object_or_404(
-            Person.objects.for_user(request.user).select_related("user").prefetch_related(
-                "user__groups"
-            ),
+            Person.objects.for_user(request.user)
+            .select_related("user")
+            .prefetch_related("user__groups"),
             user__username=kwargs["username"],
         )
         return super().dispatch(request, *args, **kwargs)
@@ -278,7 +279,10 @@ class NotificationListView(ListView):
         return queryset
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "only_unread": self.request.GET.get("unread") == "1"}
+        return {
+            **super().get_context_data(**kwargs),
+            "only_unread": self.request.GET.get("unread") == "1",
+        }
 
 
 class NotificationReadView(View):
@@ -287,13 +291,19 @@ class NotificationReadView(View):
     def post(self, request, pk: int):
         notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
         notification_mark_read(user=request.user, ids=[notification.pk])
-        if request.POST.get("open") == "1" and url_has_allowed_host_and_scheme(
-            notification.url, allowed_hosts={request.get_host()}
-        ) and notification.url:
+        if (
+            request.POST.get("open") == "1"
+            and url_has_allowed_host_and_scheme(
+                notification.url, allowed_hosts={request.get_host()}
+            )
+            and notification.url
+        ):
             return redirect(notification.url)
         if request.htmx:
             notification.refresh_from_db()
-            return render(request, "organization/includes/notification_item.html", {"n": notification})
+            return render(
+                request, "organization/includes/notification_item.html", {"n": notification}
+            )
         return redirect("organization:notification_list")
 
 

@@ -14,7 +14,9 @@ EDITABLE_FIELDS = ("code", "name", "description", "parent", "head", "active")
 
 def _check_head(head: Person | None) -> None:
     if head is not None and not head.active:
-        raise ApplicationError(_("The head of a department must be an active person."), field="head")
+        raise ApplicationError(
+            _("The head of a department must be an active person."), field="head"
+        )
 
 
 def department_create(

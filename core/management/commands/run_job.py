@@ -30,7 +30,9 @@ class Command(BaseCommand):
         except jobs.UnknownJob as exc:
             raise CommandError(str(exc)) from None
         try:
-            run = jobs.job_run(name=name, period=period, force=force, trigger=JobRun.Trigger.COMMAND)
+            run = jobs.job_run(
+                name=name, period=period, force=force, trigger=JobRun.Trigger.COMMAND
+            )
         except Exception as exc:
             raise CommandError(f"{name} failed: {exc}") from exc
         self.stdout.write(

@@ -47,7 +47,9 @@ class Command(BaseCommand):
             )
         if len(shown) > CAST_LINES:
             self.stdout.write(f"... and {len(shown) - CAST_LINES} more people.")
-        password_note = "the one given with --password" if password != DEFAULT_PASSWORD else password
+        password_note = (
+            "the one given with --password" if password != DEFAULT_PASSWORD else password
+        )
         self.stdout.write(f"Every account's password: {password_note}")
         self.stdout.write(
             self.style.SUCCESS(
