@@ -14,6 +14,7 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.i18n import set_language as django_set_language
 
 from core.exports import Column
+from core.history import history_with_changes
 from core.views import FilteredListView, PredicateRequiredMixin, ServiceFormMixin
 from organization.filtersets import DepartmentFilterSet, PersonFilterSet
 from organization.forms import DepartmentForm, PersonForm, PreferencesForm
@@ -108,10 +109,8 @@ class DepartmentDetailView(DetailView):
         context["in_scope"] = scope.covers_department(department.pk)
         context["may_manage"] = may_manage_organization(user)
         if user.has_perm("organization.view_historicaldepartment"):
-            context["history"] = list(
-                department.history.select_related("history_user").order_by("-history_date")[
-                    :HISTORY_LIMIT
-                ]
+            context["history"] = history_with_changes(
+                department.history.select_related("history_user"), limit=HISTORY_LIMIT
             )
         return context
 
@@ -222,10 +221,8 @@ class PersonDetailView(DetailView):
         context["headed"] = list(person.headed_departments.all())
         context["may_manage"] = may_manage_organization(user)
         if user.has_perm("organization.view_historicalperson"):
-            context["history"] = list(
-                person.history.select_related("history_user", "department").order_by(
-                    "-history_date"
-                )[:HISTORY_LIMIT]
+            context["history"] = history_with_changes(
+                person.history.select_related("history_user"), limit=HISTORY_LIMIT
             )
         return context
 
