@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     # COO Portal (dependencies point one way: core <- organization <- ...)
     "core",
     "organization",
+    "approvals",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +291,10 @@ PORTAL_BASE_URL = env.get_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000/
 # Read notifications and job-run records older than these are removed by the housekeeping job.
 NOTIFICATION_RETENTION_DAYS = env.get_int("NOTIFICATION_RETENTION_DAYS", default=90)
 JOB_RUN_RETENTION_DAYS = env.get_int("JOB_RUN_RETENTION_DAYS", default=365)
+# Regulations: remind people who have not acknowledged a version in force after this many days,
+# and remind owners this many days before a review falls due.
+REGULATION_ACK_REMINDER_DAYS = env.get_int("REGULATION_ACK_REMINDER_DAYS", default=7)
+REGULATION_REVIEW_REMINDER_DAYS = env.get_int("REGULATION_REVIEW_REMINDER_DAYS", default=14)
 
 # --------------------------------------------------------------------------------------------
 # Logging: to the console, where gunicorn and Celery collect it.

@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("core.urls")),
     path("org/", include("organization.urls")),
+    path("operations/", include("operations.urls")),
+    path("approvals/", include("approvals.urls")),
     path("accounts/", include("organization.account_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("coo_portal.api_urls")),

@@ -25,3 +25,9 @@ class NotAllowed(ApplicationError):
     """The user may not do this (403), though they may see the object."""
 
     status_code = 403
+
+
+class NotFound(ApplicationError):
+    """The object does not exist, or the user may not see it (the same answer for both)."""
+
+    status_code = 404

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from core.models import JobRun
 
@@ -153,6 +154,34 @@ def job_run_purge(*, older_than: date) -> int:
     """Delete run records started before ``older_than``; returns how many went."""
     deleted, _ = JobRun.objects.filter(started_at__date__lt=older_than).delete()
     return deleted
+
+
+# The daily reminders: one job, to which each app adds its kind of reminder. A provider is a
+# service taking ``today`` and returning how many reminders it sent, by kind; it must be
+# idempotent (notification keys), so that running the job twice sends each reminder once.
+REMINDER_PROVIDERS: dict[str, Callable[..., dict[str, int]]] = {}
+
+
+def register_reminders(name: str, provider: Callable[..., dict[str, int]]) -> None:
+    REMINDER_PROVIDERS[name] = provider
+
+
+@register(
+    name="daily_reminders",
+    description=gettext_lazy(
+        "Sends the day's reminders: unacknowledged regulations, reviews falling due, and "
+        "whatever else each part of the portal asks for."
+    ),
+    period=daily_period,
+    crontab={"minute": "0", "hour": "6"},
+)
+def daily_reminders(*, period: str) -> str:
+    today = date.fromisoformat(period)
+    parts = []
+    for name, provider in sorted(REMINDER_PROVIDERS.items()):
+        for kind, count in provider(today=today).items():
+            parts.append(f"{name}.{kind}: {count}")
+    return "Reminders sent: " + (", ".join(parts) if parts else "none registered") + "."
 
 
 PERIODIC_TASK_PREFIX = "coo_portal: "

@@ -17,6 +17,7 @@ class Scope:
     department_ids: frozenset[int]
     """The departments the user oversees, sub-departments included (empty if none)."""
     person_id: int | None
+    own_department_id: int | None = None
 
     def covers_department(self, department_id: int | None) -> bool:
         return self.company_wide or (
@@ -55,17 +56,33 @@ def scope_of(user) -> Scope:
 
     person = Person.objects.filter(user=user).only("pk", "department_id").first()
     person_id = person.pk if person else None
+    own = person.department_id if person else None
     if is_company_wide(user):
-        scope = Scope(company_wide=True, department_ids=frozenset(), person_id=person_id)
+        scope = Scope(True, frozenset(), person_id, own)
     elif person is not None and roles_of(user) & DEPARTMENT_SCOPED:
         roots = set(person.headed_departments.values_list("pk", flat=True))
         if person.department_id:
             roots.add(person.department_id)
-        scope = Scope(company_wide=False, department_ids=descendants(roots), person_id=person_id)
+        scope = Scope(False, descendants(roots), person_id, own)
     else:
-        scope = Scope(company_wide=False, department_ids=frozenset(), person_id=person_id)
+        scope = Scope(False, frozenset(), person_id, own)
     user._coo_scope = scope
     return scope
+
+
+def ancestors(department_id: int | None) -> frozenset[int]:
+    """The department and every department above it, in one query."""
+    from organization.models import Department
+
+    if department_id is None:
+        return frozenset()
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    found: set[int] = set()
+    current: int | None = department_id
+    while current is not None and current not in found:
+        found.add(current)
+        current = parents.get(current)
+    return frozenset(found)
 
 
 def forget(user) -> None:

@@ -5,8 +5,9 @@ The permission table is filled here (Django would only do it after all migration
 the groups get their permissions on the first ``migrate``.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from core.migration_helpers import grant_role_permissions
 
 VIEW_ORG = ["organization.view_department", "organization.view_person"]
 ROLE_PERMISSIONS = {
@@ -30,28 +31,8 @@ ROLE_PERMISSIONS = {
 }
 
 
-def ensure_permissions(apps):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-
-def grant(apps, role_permissions):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, perms in role_permissions.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
 def create_roles(apps, schema_editor):
-    ensure_permissions(apps)
-    grant(apps, ROLE_PERMISSIONS)
+    grant_role_permissions(apps, ROLE_PERMISSIONS)
 
 
 def remove_roles(apps, schema_editor):
