@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from organization.demo import build_cast
@@ -54,12 +53,30 @@ def cast(db) -> Cast:
     return Cast(result)
 
 
+def _clear_own_cache_keys() -> None:
+    """Empty this run's part of the cache. On Redis, only the keys with this run's prefix go:
+    ``cache.clear()`` would flush the whole Redis database, broker queues included."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        prefix = settings.CACHES["default"]["KEY_PREFIX"]
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttling and lockouts live in the cache: start every test with it empty."""
-    cache.clear()
+    """Throttling, lockouts and job locks live in the cache: start every test with it empty."""
+    _clear_own_cache_keys()
     yield
-    cache.clear()
+    _clear_own_cache_keys()
 
 
 @pytest.fixture

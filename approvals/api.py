@@ -12,7 +12,9 @@ from approvals.services import transition
 
 
 class ApprovalNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, help_text="Why (required to return).")
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="Why (required to return)."
+    )
 
 
 class ApprovalActionsMixin:
@@ -37,7 +39,9 @@ class ApprovalActionsMixin:
             obj=self.get_approval_target(obj), action=action_name, user=request.user, note=note
         )
         fresh = self.get_queryset().get(pk=obj.pk)
-        return Response(self.read_serializer_class(fresh, context=self.get_serializer_context()).data)
+        return Response(
+            self.read_serializer_class(fresh, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=ApprovalNoteSerializer)
     @action(detail=True, methods=["post"])

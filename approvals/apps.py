@@ -7,10 +7,9 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self) -> None:
+        from approvals.selectors import inbox_count
         from core import navigation
         from organization.roles import Role, has_role
-
-        from approvals.selectors import inbox_count
 
         navigation.register(
             navigation.NavItem(

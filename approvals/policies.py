@@ -44,9 +44,9 @@ class ApprovalPolicy:
             return has_role(user, *self.company_author_roles)
         if has_role(user, Role.COO, Role.CEO):
             return True
-        return has_role(user, *self.department_author_roles) and scope_of(
-            user
-        ).covers_department(department_id)
+        return has_role(user, *self.department_author_roles) and scope_of(user).covers_department(
+            department_id
+        )
 
     def may_decide(self, user: User, obj) -> bool:
         return has_role(user, *self.approver_roles(obj))
@@ -54,9 +54,7 @@ class ApprovalPolicy:
     def may_publish(self, user: User, obj) -> bool:
         # Once approved, an item may be put in force by whoever approves such items, by the
         # COO (who runs publication day to day) or by its authors.
-        return (
-            self.may_decide(user, obj) or has_role(user, Role.COO) or self.may_author(user, obj)
-        )
+        return self.may_decide(user, obj) or has_role(user, Role.COO) or self.may_author(user, obj)
 
     def refusal(self, user: User, obj, action: str) -> str | None:
         """Why ``user`` may not make ``action`` on ``obj`` (None when they may)."""
@@ -64,18 +62,16 @@ class ApprovalPolicy:
             if not self.may_author(user, obj):
                 return _("Only its authors may submit this item for approval.")
         elif action in (Action.APPROVE, Action.RETURN):
+            if not self.may_decide(user, obj) and self.department_id(obj) is None:
+                return _("Only the CEO may approve or return company-wide items.")
             if not self.may_decide(user, obj):
-                if self.department_id(obj) is None:
-                    return _("Only the CEO may approve or return company-wide items.")
                 return _("Only the COO or the CEO may approve or return department items.")
             if obj.submitted_by_id == user.pk:
                 return _("Nobody may approve or return their own submission.")
-        elif action == Action.PUBLISH:
-            if not self.may_publish(user, obj):
-                return _("You may not publish this item.")
-        elif action == Action.ARCHIVE:
-            if not (self.may_publish(user, obj) or self.may_author(user, obj)):
-                return _("You may not archive this item.")
+        elif action == Action.PUBLISH and not self.may_publish(user, obj):
+            return _("You may not publish this item.")
+        elif action == Action.ARCHIVE and not self.may_publish(user, obj):
+            return _("You may not archive this item.")
         return None
 
     # -- who hears about it --------------------------------------------------------------
@@ -96,8 +92,4 @@ class ApprovalPolicy:
             condition |= Q(**{f"{department_field}__isnull": True})
         if has_role(user, *self.department_approver_roles):
             condition |= Q(**{f"{department_field}__isnull": False})
-        return (
-            queryset.filter(status=State.SUBMITTED)
-            .filter(condition)
-            .exclude(submitted_by=user)
-        )
+        return queryset.filter(status=State.SUBMITTED).filter(condition).exclude(submitted_by=user)

@@ -4,12 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from operations.api import views as operations
 from organization.api import views as organization
 
 router = DefaultRouter()
 router.register("departments", organization.DepartmentViewSet, basename="department")
 router.register("people", organization.PersonViewSet, basename="person")
 router.register("notifications", organization.NotificationViewSet, basename="notification")
+router.register("regulations", operations.RegulationViewSet, basename="regulation")
 
 urlpatterns = [
     path("v1/auth/token/", organization.TokenView.as_view(), name="api-token"),

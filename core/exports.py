@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -28,14 +29,21 @@ class Column:
     value: Callable[[Any], Any]
 
 
+#: A cell starting with one of these is a formula to a spreadsheet program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value: Any) -> Any:
+    """A cell value: numbers and dates as they are, everything else as inert text."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, (date, int, float)):
+    if isinstance(value, (date, int, float, Decimal)):
         return value
-    return str(value)
+    text = str(value)
+    # Quote what a spreadsheet would run as a formula (CSV/formula injection).
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Echo:

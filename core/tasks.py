@@ -6,20 +6,27 @@ import os
 import socket
 
 from celery import shared_task
+from django.utils import timezone
 
 from core import jobs
 
 
-@shared_task(
-    name="core.tasks.run_periodic_job",
-    autoretry_for=(Exception,),
-    retry_backoff=60,
-    retry_backoff_max=60 * 30,
-    max_retries=3,
-)
-def run_periodic_job(name: str, period: str | None = None) -> int:
-    """Fired by beat: run one registered job and return the id of its run record."""
-    return jobs.job_run(name=name, period=period).pk
+@shared_task(name="core.tasks.run_periodic_job", bind=True, max_retries=3)
+def run_periodic_job(self, name: str, period: str | None = None) -> int:
+    """Fired by beat: run one registered job and return the id of its run record.
+
+    The period is fixed at the first attempt, so that a retry after midnight still covers the
+    day (or week, month) the job was fired for. An unknown job is not retried.
+    """
+    job = jobs.get_job(name)
+    period = period or job.period(timezone.now())
+    try:
+        return jobs.job_run(name=name, period=period).pk
+    except Exception as exc:
+        countdown = min(60 * 2**self.request.retries, 60 * 30)
+        raise self.retry(
+            kwargs={"name": name, "period": period}, exc=exc, countdown=countdown
+        ) from exc
 
 
 @shared_task(name="core.tasks.ping")

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 from django_filters import FilterSet
 
@@ -76,7 +76,7 @@ class FilteredListView(ListView):
         return context
 
 
-@require_GET
+@require_safe
 @login_not_required
 def healthz(request):
     """For load balancers and docker-compose: the app answers and reaches its database."""
@@ -116,11 +116,10 @@ class JobRunListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        latest = {}
-        for run in JobRun.objects.filter(job__in=list(jobs.JOBS)).order_by("job", "-started_at"):
-            latest.setdefault(run.job, run)
+        # One query per registered job (a handful), not one per run.
         context["jobs"] = [
-            {"job": job, "last_run": latest.get(name)} for name, job in sorted(jobs.JOBS.items())
+            {"job": job, "last_run": JobRun.objects.filter(job=name).first()}
+            for name, job in sorted(jobs.JOBS.items())
         ]
         context["statuses"] = JobRun.Status.choices
         context["selected_job"] = self.request.GET.get("job", "")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from approvals.models import State
@@ -24,9 +23,7 @@ def pending_acknowledgements(user: User) -> QuerySet[Regulation]:
         .filter(audience_condition(user))
         .exclude(
             Exists(
-                Acknowledgement.objects.filter(
-                    version_id=OuterRef("current_version_id"), user=user
-                )
+                Acknowledgement.objects.filter(version_id=OuterRef("current_version_id"), user=user)
             )
         )
         .select_related("current_version", "department")
@@ -34,14 +31,9 @@ def pending_acknowledgements(user: User) -> QuerySet[Regulation]:
     )
 
 
-def reviews_due(user: User, *, today: date, within_days: int | None = None) -> QuerySet[Regulation]:
+def reviews_due(user: User, *, today: date) -> QuerySet[Regulation]:
     """Regulations in force that ``user`` owns whose review falls due soon (or is overdue)."""
-    days = settings.REGULATION_REVIEW_REMINDER_DAYS if within_days is None else within_days
-    return (
-        Regulation.objects.filter(owner=user, current_version__isnull=False)
-        .filter(next_review_date__lte=today + timedelta(days=days))
-        .order_by("next_review_date")
-    )
+    return Regulation.objects.due_for_review(today).filter(owner=user).order_by("next_review_date")
 
 
 def not_acknowledged(version: RegulationVersion) -> QuerySet[User]:
@@ -113,7 +105,9 @@ def compliance_by_department(
             if audience[version.pk] is None or department.pk in audience[version.pk]
         )
         if required:
-            rows.append(ComplianceRow(department, required, min(done.get(department.pk, 0), required)))
+            rows.append(
+                ComplianceRow(department, required, min(done.get(department.pk, 0), required))
+            )
     total = ComplianceRow(None, sum(r.required for r in rows), sum(r.done for r in rows))
     return rows, total
 
@@ -127,3 +121,28 @@ def versions_in_force(user: User) -> list[RegulationVersion]:
             regulation__in=Regulation.objects.for_user(user).values("pk"),
         )
     )
+
+
+def may_oversee(user: User, regulation: Regulation) -> bool:
+    """Who may see who has acknowledged a regulation: CEO, COO and auditor; heads and
+    managers for the regulations of their departments."""
+    from organization.roles import DEPARTMENT_SCOPED, roles_of
+    from organization.scoping import scope_of
+
+    scope = scope_of(user)
+    if scope.company_wide:
+        return True
+    return bool(roles_of(user) & DEPARTMENT_SCOPED) and (
+        regulation.department_id is not None and regulation.department_id in scope.department_ids
+    )
+
+
+def pending_acknowledgement_count(user: User) -> int:
+    """For the navigation badge: one query per request (cached on the user object)."""
+    if not user.is_authenticated:
+        return 0
+    cached = getattr(user, "_coo_pending_acks", None)
+    if cached is None:
+        cached = pending_acknowledgements(user).count()
+        user._coo_pending_acks = cached
+    return cached

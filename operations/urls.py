@@ -1,2 +1,58 @@
+from django.urls import path
+
+from operations import views
+
 app_name = "operations"
-urlpatterns = []
+
+urlpatterns = [
+    path("regulations/", views.RegulationListView.as_view(), name="regulation_list"),
+    path("regulations/new/", views.RegulationCreateView.as_view(), name="regulation_create"),
+    path(
+        "regulations/to-acknowledge/",
+        views.ToAcknowledgeListView.as_view(),
+        name="regulation_to_acknowledge",
+    ),
+    path(
+        "regulations/compliance/",
+        views.ComplianceView.as_view(),
+        name="regulation_compliance",
+    ),
+    path(
+        "regulations/due-for-review/",
+        views.DueForReviewListView.as_view(),
+        name="regulation_due_for_review",
+    ),
+    path("regulations/<int:pk>/", views.RegulationDetailView.as_view(), name="regulation_detail"),
+    path("regulations/<int:pk>/edit/", views.RegulationEditView.as_view(), name="regulation_edit"),
+    path(
+        "regulations/<int:pk>/new-version/",
+        views.RegulationNewVersionView.as_view(),
+        name="regulation_new_version",
+    ),
+    path(
+        "regulations/<int:pk>/acknowledge/",
+        views.RegulationAcknowledgeView.as_view(),
+        name="regulation_acknowledge",
+    ),
+    path(
+        "regulations/<int:pk>/attachments/",
+        views.AttachmentAddView.as_view(),
+        name="regulation_attachment_add",
+    ),
+    path(
+        "regulations/<int:pk>/attachments/<int:attachment_id>/",
+        views.AttachmentDownloadView.as_view(),
+        name="regulation_attachment_download",
+    ),
+    path(
+        "regulations/<int:pk>/attachments/<int:attachment_id>/delete/",
+        views.AttachmentDeleteView.as_view(),
+        name="regulation_attachment_delete",
+    ),
+    path("regulations/<int:pk>/diff/", views.RegulationDiffView.as_view(), name="regulation_diff"),
+    path(
+        "regulations/<int:pk>/not-acknowledged/",
+        views.NotAcknowledgedListView.as_view(),
+        name="regulation_not_acknowledged",
+    ),
+]

@@ -11,3 +11,11 @@ def minutes(value: timedelta | None) -> int:
     if not value:
         return 0
     return int(-(-value.total_seconds() // 60))
+
+
+@register.filter(name="markdown")
+def markdown_filter(value: str):
+    """Render Markdown as sanitised HTML (see core.markdown)."""
+    from core.markdown import render_markdown
+
+    return render_markdown(value)

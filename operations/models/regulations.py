@@ -45,10 +45,17 @@ class RegulationQuerySet(models.QuerySet):
             condition |= published & models.Q(department__isnull=True)
         return self.filter(condition).distinct()
 
+    def due_for_review(self, today) -> RegulationQuerySet:
+        """In force, with a review date within the reminder window (or past)."""
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        horizon = today + timedelta(days=settings.REGULATION_REVIEW_REMINDER_DAYS)
+        return self.filter(current_version__isnull=False, next_review_date__lte=horizon)
+
     def with_versions(self) -> RegulationQuerySet:
-        return self.select_related(
-            "department", "owner", "current_version", "latest_version"
-        )
+        return self.select_related("department", "owner", "current_version", "latest_version")
 
 
 class Regulation(TimeStampedModel):
@@ -129,9 +136,9 @@ class Regulation(TimeStampedModel):
     def working_version(self) -> RegulationVersion | None:
         """The version being drafted or decided, if it is not the one in force."""
         latest = self.latest_version
-        if latest is not None and latest.pk != self.current_version_id:
-            if latest.status in (State.DRAFT, State.RETURNED, State.SUBMITTED, State.APPROVED):
-                return latest
+        working = (State.DRAFT, State.RETURNED, State.SUBMITTED, State.APPROVED)
+        if latest is not None and latest.pk != self.current_version_id and latest.status in working:
+            return latest
         return None
 
 
@@ -179,7 +186,9 @@ class RegulationVersion(Approvable, TimeStampedModel):
         verbose_name_plural = _("regulation versions")
         ordering = ["regulation", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "number"], name="regulation_version_unique")
+            models.UniqueConstraint(
+                fields=["regulation", "number"], name="regulation_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -202,10 +211,12 @@ class RegulationVersion(Approvable, TimeStampedModel):
             version_check_submittable(version=self)
 
     def after_transition(self, *, action: str, user) -> None:
-        from operations.services.regulations import version_after_publish
+        from operations.services.regulations import version_after_archive, version_after_publish
 
         if action == "publish":
             version_after_publish(version=self, user=user)
+        elif action == "archive":
+            version_after_archive(version=self)
 
 
 class ProcedureStep(models.Model):

@@ -158,7 +158,7 @@ def regulation_create(
     version.save()
     _write_steps(version, steps)
     regulation.latest_version = version
-    regulation.save(update_fields=["latest_version"])
+    regulation.save_without_historical_record(update_fields=["latest_version"])
     return regulation
 
 
@@ -191,7 +191,9 @@ def regulation_update(
                 _("The kind and the department cannot change once a version was published."),
                 field=field,
             )
-    _check_kind(changes.get("kind", regulation.kind), changes.get("department", regulation.department))
+    _check_kind(
+        changes.get("kind", regulation.kind), changes.get("department", regulation.department)
+    )
     for field, value in changes.items():
         setattr(regulation, field, value.strip() if isinstance(value, str) else value)
     if "audience_all" in changes or audience_departments is not None:
@@ -232,8 +234,10 @@ def version_update(
     steps: Sequence[StepData] | None = None,
 ) -> RegulationVersion:
     """Rewrite a draft (or returned) version's text, summary and steps."""
-    version = RegulationVersion.objects.select_for_update().select_related("regulation").get(
-        pk=version.pk
+    version = (
+        RegulationVersion.objects.select_for_update()
+        .select_related("regulation")
+        .get(pk=version.pk)
     )
     _check_author(user, version.regulation.department)
     _check_editable(version)
@@ -291,7 +295,7 @@ def version_start_new(*, regulation: Regulation, user: User) -> RegulationVersio
             for a in source.attachments.all()
         )
     regulation.latest_version = version
-    regulation.save(update_fields=["latest_version"])
+    regulation.save_without_historical_record(update_fields=["latest_version"])
     return version
 
 
@@ -326,8 +330,10 @@ def validate_upload(upload: UploadedFile) -> str:
 @transaction.atomic
 def attachment_add(*, version: RegulationVersion, user: User, upload: UploadedFile) -> Attachment:
     """Attach a file to a draft version (PDF, Office or image, 20 MB at most)."""
-    version = RegulationVersion.objects.select_for_update().select_related("regulation").get(
-        pk=version.pk
+    version = (
+        RegulationVersion.objects.select_for_update()
+        .select_related("regulation")
+        .get(pk=version.pk)
     )
     _check_author(user, version.regulation.department)
     _check_editable(version)
@@ -381,8 +387,12 @@ def version_after_publish(*, version: RegulationVersion, user: User) -> None:
         supersede(obj=previous, user=user)
     regulation.current_version = version
     regulation.latest_version = version
-    regulation.next_review_date = add_months(timezone.localdate(), regulation.review_interval_months)
-    regulation.save(update_fields=["current_version", "latest_version", "next_review_date"])
+    regulation.next_review_date = add_months(
+        timezone.localdate(), regulation.review_interval_months
+    )
+    regulation.save_without_historical_record(
+        update_fields=["current_version", "latest_version", "next_review_date"]
+    )
 
     recipients = list(audience_users(regulation))
     title = format_lazy(
@@ -401,6 +411,19 @@ def version_after_publish(*, version: RegulationVersion, user: User) -> None:
             key=f"regulation-ack-request:{version.pk}",
         )
     )
+
+
+def version_after_archive(*, version: RegulationVersion) -> None:
+    """Archiving the version in force takes the regulation out of force."""
+    regulation = Regulation.objects.select_for_update().get(pk=version.regulation_id)
+    if regulation.current_version_id == version.pk:
+        regulation.current_version = None
+        regulation.next_review_date = None
+        regulation.save(update_fields=["current_version", "next_review_date"])
+    elif regulation.latest_version_id == version.pk and regulation.current_version_id:
+        # An abandoned draft: the version in force is again the latest one to work from.
+        regulation.latest_version_id = regulation.current_version_id
+        regulation.save_without_historical_record(update_fields=["latest_version"])
 
 
 @transaction.atomic
@@ -449,10 +472,7 @@ def reminders_send(*, today: date) -> dict[str, int]:
             )
         )
     sent_review = 0
-    horizon = today + timedelta(days=settings.REGULATION_REVIEW_REMINDER_DAYS)
-    due = Regulation.objects.filter(
-        current_version__isnull=False, next_review_date__lte=horizon
-    ).select_related("owner")
+    due = Regulation.objects.due_for_review(today).select_related("owner")
     for regulation in due:
         sent_review += len(
             notification_send(
