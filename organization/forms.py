@@ -68,22 +68,21 @@ class PersonForm(forms.Form):
         self.person = person
         if person is not None:
             user = person.user
-            kwargs.setdefault(
-                "initial",
-                {
-                    "username": user.username,
-                    "first_name": user.first_name,
-                    "last_name": user.last_name,
-                    "email": user.email,
-                    "department": person.department_id,
-                    "position": person.position,
-                    "manager": person.manager_id,
-                    "hire_date": person.hire_date,
-                    "phone": person.phone,
-                    "roles": person.role_names,
-                    "active": person.active,
-                },
-            )
+            current = {
+                "username": user.username,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "department": person.department_id,
+                "position": person.position,
+                "manager": person.manager_id,
+                "hire_date": person.hire_date,
+                "phone": person.phone,
+                "roles": person.role_names,
+                "active": person.active,
+            }
+            # The view passes an (empty) initial of its own: the record's values come first.
+            kwargs["initial"] = {**current, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.active().order_by("code")
         managers = Person.objects.active().select_related("user")

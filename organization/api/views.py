@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -41,6 +42,21 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
+
+    def post(self, request, *args, **kwargs):
+        # django-axes marks a lockout on the Django request, which DRF wraps: ask it directly,
+        # so that a locked account is told so instead of "unable to log in".
+        credentials = {"username": request.data.get("username", "")}
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            return Response(
+                {
+                    "detail": _(
+                        "Too many failed log-in attempts: this account is locked for a while."
+                    )
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class MeView(APIView):
