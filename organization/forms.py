@@ -55,7 +55,7 @@ class PersonForm(forms.Form):
     )
     position = forms.CharField(label=_("Position"), max_length=120, required=False)
     manager = forms.ModelChoiceField(
-        label=_("Manager"), queryset=Person.objects.none(), required=False
+        label=_("Reports to"), queryset=Person.objects.none(), required=False
     )
     hire_date = forms.DateField(label=_("Hire date"), required=False, widget=DateInput())
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

@@ -69,12 +69,7 @@ def weekly_digest(*, period: str) -> str:
         .order_by("department__code", "user__last_name")
     )
     headless = list(Department.objects.active().filter(head__isnull=True).order_by("code"))
-    unplaced = (
-        Person.objects.active()
-        .filter(department__isnull=True)
-        .exclude(user__groups__name__in=[Role.CEO, Role.COO, Role.AUDITOR])
-    )
-    unplaced_count = unplaced.count()
+    unplaced_count = Person.objects.unplaced().count()
     headcount = Person.objects.active().count()
 
     def body() -> str:

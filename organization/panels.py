@@ -42,9 +42,10 @@ def company_overview(request) -> dict | None:
     departments = Department.objects.active().aggregate(
         total=Count("pk"), headless=Count("pk", filter=Q(head__isnull=True))
     )
-    people = Person.objects.active().aggregate(
-        total=Count("pk"), unplaced=Count("pk", filter=Q(department__isnull=True))
-    )
+    people = {
+        "total": Person.objects.active().count(),
+        "unplaced": Person.objects.unplaced().count(),
+    }
     top = list(
         Department.objects.active()
         .filter(parent__isnull=True)

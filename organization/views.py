@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 from django.views.i18n import set_language as django_set_language
@@ -158,7 +158,7 @@ PERSON_COLUMNS = [
     Column(gettext_lazy("E-mail"), lambda p: p.user.email),
     Column(gettext_lazy("Department"), lambda p: p.department.code if p.department else ""),
     Column(gettext_lazy("Position"), lambda p: p.position),
-    Column(gettext_lazy("Manager"), lambda p: p.manager.user.username if p.manager else ""),
+    Column(gettext_lazy("Reports to"), lambda p: p.manager.user.username if p.manager else ""),
     Column(gettext_lazy("Hire date"), lambda p: p.hire_date),
     Column(gettext_lazy("Roles"), lambda p: ", ".join(p.role_names)),
     Column(gettext_lazy("Active"), lambda p: p.active),
@@ -307,7 +307,15 @@ class NotificationReadView(View):
 class NotificationReadAllView(View):
     def post(self, request):
         count = notification_mark_read(user=request.user)
-        messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.",
+                "%(count)d notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+        )
         return redirect("organization:notification_list")
 
 

@@ -36,6 +36,15 @@ class PersonQuerySet(models.QuerySet):
     def active(self) -> PersonQuerySet:
         return self.filter(active=True)
 
+    def unplaced(self) -> PersonQuerySet:
+        """Active people without a department, leaving out the company-wide roles (CEO, COO,
+        auditor), who belong to none by design."""
+        from organization.roles import COMPANY_WIDE
+
+        return self.filter(active=True, department__isnull=True).exclude(
+            user__groups__name__in=list(COMPANY_WIDE)
+        )
+
     def with_relations(self) -> PersonQuerySet:
         return self.select_related("user", "department", "manager__user").prefetch_related(
             "user__groups"

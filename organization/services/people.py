@@ -8,6 +8,7 @@ from datetime import date
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
 from organization.models import Department, Person, User
@@ -22,7 +23,9 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
         raise ApplicationError(
-            _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}, field="roles"
+            ngettext("Unknown role: %(roles)s.", "Unknown roles: %(roles)s.", len(unknown))
+            % {"roles": ", ".join(unknown)},
+            field="roles",
         )
     return roles
 
