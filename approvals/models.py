@@ -44,7 +44,7 @@ class Action(models.TextChoices):
     RETURN = "return", _("Return for changes")
     PUBLISH = "publish", _("Publish")
     ARCHIVE = "archive", _("Archive")
-    SUPERSEDE = "supersede", _("Superseded")
+    SUPERSEDE = "supersede", _("Replaced by a newer version")
 
 
 class Approvable(models.Model):

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from operations.api import assignments as operations_assignments
 from operations.api import views as operations
 from organization.api import views as organization
 
@@ -12,6 +13,7 @@ router.register("departments", organization.DepartmentViewSet, basename="departm
 router.register("people", organization.PersonViewSet, basename="person")
 router.register("notifications", organization.NotificationViewSet, basename="notification")
 router.register("regulations", operations.RegulationViewSet, basename="regulation")
+router.register("assignments", operations_assignments.AssignmentViewSet, basename="assignment")
 
 urlpatterns = [
     path("v1/auth/token/", organization.TokenView.as_view(), name="api-token"),

@@ -15,6 +15,9 @@ class OperationsConfig(AppConfig):
 
         registry.register(RegulationVersion)
         demo.register("regulations", operations_demo.build, order=20)
+        from operations import demo_assignments
+
+        demo.register("assignments", demo_assignments.build, order=30)
         from operations.selectors import pending_acknowledgement_count
 
         navigation.register(
@@ -30,6 +33,11 @@ class OperationsConfig(AppConfig):
                 order=31,
                 visible=lambda user: pending_acknowledgement_count(user) > 0,
                 badge=pending_acknowledgement_count,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                _("Assignments"), "operations:assignment_list", "bi-list-check", order=40
             )
         )
         for panel in panels.PANELS:

@@ -47,6 +47,25 @@ def my_reviews_due(request) -> dict | None:
     return {"count": count, "regulations": regulations[:SHOWN], "today": today}
 
 
+def my_assignments(request) -> dict | None:
+    """Open or in-progress assignments for the user or their department (two queries)."""
+    from django.db.models import Count, Q
+
+    from operations.models import Assignment
+
+    today = timezone.localdate()
+    active = Assignment.objects.mine(request.user).active()
+    totals = active.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    if not totals["count"]:
+        return None
+    return {
+        "count": totals["count"],
+        "overdue": totals["overdue"],
+        "assignments": list(active.order_by("due_date", "pk")[:SHOWN]),
+        "today": today,
+    }
+
+
 PANELS = [
     HomePanel(
         "regulations_to_acknowledge",
@@ -62,5 +81,8 @@ PANELS = [
     ),
     HomePanel(
         "regulations_reviews_due", "operations/panels/reviews_due.html", my_reviews_due, order=25
+    ),
+    HomePanel(
+        "assignments_mine", "operations/panels/my_assignments.html", my_assignments, order=20
     ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from operations import views
+from operations import views, views_assignments
 
 app_name = "operations"
 
@@ -54,5 +54,44 @@ urlpatterns = [
         "regulations/<int:pk>/not-acknowledged/",
         views.NotAcknowledgedListView.as_view(),
         name="regulation_not_acknowledged",
+    ),
+    path("assignments/", views_assignments.AssignmentListView.as_view(), name="assignment_list"),
+    path(
+        "assignments/new/",
+        views_assignments.AssignmentCreateView.as_view(),
+        name="assignment_create",
+    ),
+    path(
+        "assignments/<int:pk>/",
+        views_assignments.AssignmentDetailView.as_view(),
+        name="assignment_detail",
+    ),
+    *[
+        path(
+            f"assignments/<int:pk>/{move}/",
+            views_assignments.AssignmentMoveView.as_view(move=move),
+            name=f"assignment_{move}",
+        )
+        for move in views_assignments.MOVES
+    ],
+    path(
+        "assignments/<int:pk>/reopen/",
+        views_assignments.AssignmentReopenView.as_view(),
+        name="assignment_reopen",
+    ),
+    path(
+        "assignments/<int:pk>/comment/",
+        views_assignments.AssignmentCommentView.as_view(),
+        name="assignment_comment",
+    ),
+    path(
+        "assignments/<int:pk>/attachments/",
+        views_assignments.AssignmentAttachmentAddView.as_view(),
+        name="assignment_attachment_add",
+    ),
+    path(
+        "assignments/<int:pk>/attachments/<int:attachment_id>/",
+        views_assignments.AssignmentAttachmentDownloadView.as_view(),
+        name="assignment_attachment_download",
     ),
 ]

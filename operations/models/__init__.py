@@ -1,3 +1,4 @@
+from operations.models.assignments import Assignment, AssignmentAttachment, AssignmentUpdate
 from operations.models.regulations import (
     Acknowledgement,
     Attachment,
@@ -6,4 +7,13 @@ from operations.models.regulations import (
     RegulationVersion,
 )
 
-__all__ = ["Acknowledgement", "Attachment", "ProcedureStep", "Regulation", "RegulationVersion"]
+__all__ = [
+    "Acknowledgement",
+    "Assignment",
+    "AssignmentAttachment",
+    "AssignmentUpdate",
+    "Attachment",
+    "ProcedureStep",
+    "Regulation",
+    "RegulationVersion",
+]

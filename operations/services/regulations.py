@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from approvals.models import State
 from approvals.registry import registration_for
@@ -311,8 +312,8 @@ def validate_upload(upload: UploadedFile) -> str:
         )
     if upload.size > MAX_UPLOAD_BYTES:
         raise ApplicationError(
-            _("%(name)s is %(size).1f MB; attachments may be 20 MB at most.")
-            % {"name": upload.name, "size": upload.size / (1024 * 1024)},
+            _("%(name)s is %(size)s MB; attachments may be 20 MB at most.")
+            % {"name": upload.name, "size": number_format(upload.size / (1024 * 1024), 1)},
             field="file",
         )
     upload.seek(0)
@@ -477,11 +478,10 @@ def reminders_send(*, today: date) -> dict[str, int]:
         sent_review += len(
             notification_send(
                 recipients=[regulation.owner],
-                title=format_lazy(
-                    gettext_lazy("{title} is due for review on {date}"),
-                    title=regulation.title,
-                    date=regulation.next_review_date.isoformat(),
-                ),
+                # Composed in each recipient's language, the date in its local format.
+                title=lambda regulation=regulation: gettext(
+                    "{title} is due for review on {date}"
+                ).format(title=regulation.title, date=date_format(regulation.next_review_date)),
                 url=regulation.get_absolute_url(),
                 level="warning",
                 key=f"regulation-review:{regulation.pk}:{regulation.next_review_date.isoformat()}",
