@@ -8,7 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from approvals.models import Action
+from approvals.registry import registration_for
 from approvals.services import transition
+from core.exceptions import NotAllowed
 
 
 class ApprovalNoteSerializer(serializers.Serializer):
@@ -35,9 +37,15 @@ class ApprovalActionsMixin:
         payload = ApprovalNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         note = payload.validated_data.get("note") or request.data.get("reason", "")
-        transition(
-            obj=self.get_approval_target(obj), action=action_name, user=request.user, note=note
-        )
+        target = self.get_approval_target(obj)
+        # The resource is visible to the user, though the version it acts on may not be (a
+        # company-wide draft, for a department head): say "not allowed" rather than "not found".
+        registration = registration_for(target)
+        if not registration.model.objects.for_user(request.user).filter(pk=target.pk).exists():
+            refusal = registration.policy.refusal(request.user, target, action_name)
+            if refusal:
+                raise NotAllowed(refusal)
+        transition(obj=target, action=action_name, user=request.user, note=note)
         fresh = self.get_queryset().get(pk=obj.pk)
         return Response(
             self.read_serializer_class(fresh, context=self.get_serializer_context()).data

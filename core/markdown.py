@@ -20,7 +20,12 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_markdown(text: str) -> SafeString:
-    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
+    html = md.markdown(
+        text or "",
+        extensions=["tables", "fenced_code", "sane_lists"],
+        # align="..." survives the sanitiser; style="text-align: ..." would not.
+        extension_configs={"tables": {"use_align_attribute": True}},
+    )
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -28,6 +28,7 @@ def pending_acknowledgements(user: User) -> QuerySet[Regulation]:
         )
         .select_related("current_version", "department")
         .order_by("current_version__published_at")
+        .distinct()
     )
 
 
@@ -61,7 +62,7 @@ def compliance_by_department(
     versions: list[RegulationVersion], *, departments: QuerySet[Department] | None = None
 ) -> tuple[list[ComplianceRow], ComplianceRow]:
     """Acknowledgements due and done, per department and overall, for the given versions in
-    force. A fixed number of queries, whatever the number of versions and people."""
+    force (overall includes people without a department, unless ``departments`` limits it). A fixed number of queries, whatever the number of versions and people."""
     if not versions:
         return [], ComplianceRow(None, 0, 0)
     department_list = list(
@@ -108,8 +109,18 @@ def compliance_by_department(
             rows.append(
                 ComplianceRow(department, required, min(done.get(department.pk, 0), required))
             )
-    total = ComplianceRow(None, sum(r.required for r in rows), sum(r.done for r in rows))
-    return rows, total
+    required = sum(r.required for r in rows)
+    acknowledged = sum(r.done for r in rows)
+    if departments is None:
+        # People without a department (the CEO, the COO, the auditor) are asked too, by every
+        # version addressed to everyone: they count in the company's total.
+        unplaced = Person.objects.filter(
+            active=True, user__is_active=True, department__isnull=True
+        ).count()
+        everyone = sum(1 for version in versions if audience[version.pk] is None)
+        required += unplaced * everyone
+        acknowledged += min(done.get(None, 0), unplaced * everyone)
+    return rows, ComplianceRow(None, required, acknowledged)
 
 
 def versions_in_force(user: User) -> list[RegulationVersion]:

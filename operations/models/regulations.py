@@ -149,6 +149,8 @@ class RegulationVersionQuerySet(models.QuerySet):
         from organization.roles import DEPARTMENT_SCOPED, roles_of
         from organization.scoping import scope_of
 
+        if user is None or not user.is_authenticated:
+            return self.none()
         scope = scope_of(user)
         if scope.company_wide:
             return self

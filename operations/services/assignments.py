@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, NotAllowed
@@ -216,7 +216,11 @@ def _title(template: str, assignment: Assignment):
 def assignment_start(*, assignment: Assignment, user: User) -> Assignment:
     """The assignee side starts working: open -> in progress."""
     assignment = _move(assignment, user=user, move="start", to=Status.IN_PROGRESS)
-    _notify(assignment, [assignment.assigned_by], _title("Work started on {title}", assignment))
+    _notify(
+        assignment,
+        [assignment.assigned_by],
+        _title(gettext_noop("Work started on {title}"), assignment),
+    )
     return assignment
 
 
@@ -225,7 +229,9 @@ def assignment_complete(*, assignment: Assignment, user: User, note: str = "") -
     """The assignee side says it is done; the assigner is asked to confirm."""
     assignment = _move(assignment, user=user, move="complete", to=Status.DONE, text=note.strip())
     _notify(
-        assignment, [assignment.assigned_by], _title("{title} is done: please confirm", assignment)
+        assignment,
+        [assignment.assigned_by],
+        _title(gettext_noop("{title} is done: please confirm"), assignment),
     )
     return assignment
 
@@ -234,7 +240,11 @@ def assignment_complete(*, assignment: Assignment, user: User, note: str = "") -
 def assignment_confirm(*, assignment: Assignment, user: User) -> Assignment:
     """The assigner confirms the work: done -> closed."""
     assignment = _move(assignment, user=user, move="confirm", to=Status.CLOSED)
-    _notify(assignment, _assignee_side_users(assignment), _title("{title} was closed", assignment))
+    _notify(
+        assignment,
+        _assignee_side_users(assignment),
+        _title(gettext_noop("{title} was closed"), assignment),
+    )
     return assignment
 
 
@@ -247,7 +257,9 @@ def assignment_reopen(*, assignment: Assignment, user: User, reason: str) -> Ass
         assignment, user=user, move="reopen", to=Status.IN_PROGRESS, text=reason.strip()
     )
     _notify(
-        assignment, _assignee_side_users(assignment), _title("{title} was reopened", assignment)
+        assignment,
+        _assignee_side_users(assignment),
+        _title(gettext_noop("{title} was reopened"), assignment),
     )
     return assignment
 
@@ -257,7 +269,9 @@ def assignment_cancel(*, assignment: Assignment, user: User, reason: str = "") -
     """The assigner calls the task off while it is open or in progress."""
     assignment = _move(assignment, user=user, move="cancel", to=Status.CANCELLED, text=reason)
     _notify(
-        assignment, _assignee_side_users(assignment), _title("{title} was cancelled", assignment)
+        assignment,
+        _assignee_side_users(assignment),
+        _title(gettext_noop("{title} was cancelled"), assignment),
     )
     return assignment
 
