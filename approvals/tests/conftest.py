@@ -1,7 +1,7 @@
 """Fixtures of the approvals tests: the same company as the operations tests (the only
 approvable model so far is the regulation version)."""
 
-from operations.tests.fixtures import (  # noqa: F401
+from tests.company import (  # noqa: F401
     _company_built_once,
     _default_language_and_time_zone,
     cast,

@@ -1,6 +1,6 @@
-"""Fixtures of the operations tests: see operations/tests/fixtures.py."""
+"""Fixtures of the operations tests: see tests/company.py."""
 
-from operations.tests.fixtures import (  # noqa: F401
+from tests.company import (  # noqa: F401
     _company_built_once,
     _default_language_and_time_zone,
     cast,

@@ -8,7 +8,6 @@ from django.urls import reverse
 from approvals.models import Action, State
 from approvals.services import transition
 from operations.models import Regulation, RegulationVersion
-from operations.tests.fixtures import built_once
 from operations.tests.helpers import (
     ALL_ROLES,
     COMPANY_WIDE_ROLES,
@@ -20,6 +19,7 @@ from operations.tests.helpers import (
     said,
     start_version,
 )
+from tests.company import built_once
 
 EVERYTHING = {
     "ops-draft",

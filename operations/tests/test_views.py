@@ -12,7 +12,6 @@ from django.utils import timezone
 from approvals.models import Action, State
 from operations.models import Attachment, Regulation, RegulationVersion
 from operations.services.regulations import attachment_add
-from operations.tests.fixtures import built_once
 from operations.tests.helpers import (
     ALL_ROLES,
     PDF_BYTES,
@@ -31,6 +30,7 @@ from operations.tests.helpers import (
     xlsx_rows,
 )
 from organization.models import Department
+from tests.company import built_once
 
 LIST = reverse("operations:regulation_list")
 CREATE = reverse("operations:regulation_create")

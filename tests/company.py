@@ -1,8 +1,9 @@
-"""Fixtures shared by the operations and approvals tests (imported by their conftests).
+"""Fixtures shared by the organization, operations and approvals tests (imported by their
+conftests).
 
-The test company is built once per test module, in a transaction rolled back after the module
-(as the organization tests do): the project's ``cast`` fixture still runs ``build_cast`` for
-every test, finds everything in place and only reads the company back.
+The test company is built once per test module, in a transaction rolled back after the module:
+the project's ``cast`` fixture still runs ``build_cast`` for every test, finds everything in
+place and only reads the company back, which keeps the suites fast.
 """
 
 from __future__ import annotations
