@@ -307,3 +307,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+if not REDIS_URL:
+    # Tasks run in-process: one "task succeeded" line per e-mail batch is noise in the web log.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
