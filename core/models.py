@@ -17,6 +17,25 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class StoredFile(models.Model):
+    """What every uploaded file keeps beside the file itself (a subclass adds ``file`` with its
+    own ``upload_to`` and the object the file belongs to)."""
+
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=120)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class JobRun(models.Model):
     """One run of a periodic job: when, for which period, how it ended.
 

@@ -172,52 +172,57 @@ class AssignmentMoveView(View):
         return redirect(assignment)
 
 
+def _form_move(request, pk: int, *, form_class, form_name: str, perform, done: str):
+    """POST a small form (a reason, a comment) that calls a service: a refusal is shown on the
+    form, or as a message when the move is not the user's to make."""
+    assignment = get_object_or_404(_assignments(request.user), pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            perform(assignment, form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status_code == 403:
+                messages.error(request, exc.message)
+                return redirect(assignment)
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(assignment)
+    response = AssignmentDetailView().get(request, pk, **{form_name: form})
+    response.status_code = 400
+    return response
+
+
 class AssignmentReopenView(View):
     """POST with a reason: the assigner sends a done task back to work."""
 
     def post(self, request, pk: int):
-        assignment = get_object_or_404(_assignments(request.user), pk=pk)
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                services.assignment_reopen(
-                    assignment=assignment, user=request.user, reason=form.cleaned_data["reason"]
-                )
-            except ApplicationError as exc:
-                if exc.status_code == 403:
-                    messages.error(request, exc.message)
-                    return redirect(assignment)
-                add_service_error(form, exc)
-            else:
-                messages.success(request, _("Assignment reopened."))
-                return redirect(assignment)
-        response = AssignmentDetailView().get(request, pk, reopen_form=form)
-        response.status_code = 400
-        return response
+        return _form_move(
+            request,
+            pk,
+            form_class=ReasonForm,
+            form_name="reopen_form",
+            perform=lambda assignment, data: services.assignment_reopen(
+                assignment=assignment, user=request.user, reason=data["reason"]
+            ),
+            done=_("Assignment reopened."),
+        )
 
 
 class AssignmentCommentView(View):
     """POST: a comment in the timeline."""
 
     def post(self, request, pk: int):
-        assignment = get_object_or_404(_assignments(request.user), pk=pk)
-        form = CommentForm(request.POST)
-        if form.is_valid():
-            try:
-                services.assignment_comment(
-                    assignment=assignment, user=request.user, text=form.cleaned_data["text"]
-                )
-            except ApplicationError as exc:
-                if exc.status_code == 403:
-                    messages.error(request, exc.message)
-                    return redirect(assignment)
-                add_service_error(form, exc)
-            else:
-                messages.success(request, _("Comment added."))
-                return redirect(assignment)
-        response = AssignmentDetailView().get(request, pk, comment_form=form)
-        response.status_code = 400
-        return response
+        return _form_move(
+            request,
+            pk,
+            form_class=CommentForm,
+            form_name="comment_form",
+            perform=lambda assignment, data: services.assignment_comment(
+                assignment=assignment, user=request.user, text=data["text"]
+            ),
+            done=_("Comment added."),
+        )
 
 
 class AssignmentAttachmentAddView(View):

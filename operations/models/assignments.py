@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import StoredFile, TimeStampedModel
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -207,7 +207,7 @@ class AssignmentUpdate(models.Model):
         return f"{self.assignment} · {self.get_kind_display()}"
 
 
-class AssignmentAttachment(models.Model):
+class AssignmentAttachment(StoredFile):
     """A file attached to an assignment by either side (the regulation upload rules apply)."""
 
     assignment = models.ForeignKey(
@@ -217,18 +217,8 @@ class AssignmentAttachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to="assignments/%Y/%m/")
-    name = models.CharField(_("name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("type"), max_length=120)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("assignment attachment")
         verbose_name_plural = _("assignment attachments")
         ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from approvals.models import Approvable, State
-from core.models import TimeStampedModel
+from core.models import StoredFile, TimeStampedModel
 
 
 class RegulationQuerySet(models.QuerySet):
@@ -243,7 +243,7 @@ class ProcedureStep(models.Model):
         return f"{self.order}. {self.title}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file attached to a version: PDF, Office documents or images, up to 20 MB."""
 
     version = models.ForeignKey(
@@ -253,21 +253,11 @@ class Attachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to="regulations/%Y/%m/")
-    name = models.CharField(_("name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("type"), max_length=120)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Acknowledgement(models.Model):
