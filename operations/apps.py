@@ -14,10 +14,18 @@ class OperationsConfig(AppConfig):
         from operations.models import RegulationVersion
 
         registry.register(RegulationVersion)
+        from operations.models import PlanRevision
+        from operations.services.plans import POLICY as PLAN_POLICY
+
+        registry.register(PlanRevision, PLAN_POLICY)
         demo.register("regulations", operations_demo.build, order=20)
         from operations import demo_assignments
 
         demo.register("assignments", demo_assignments.build, order=30)
+        from operations import demo_plans, demo_reports
+
+        demo.register("plans", demo_plans.build, order=40)
+        demo.register("work_reports", demo_reports.build, order=50)
         from operations.selectors import pending_acknowledgement_count
 
         navigation.register(
@@ -40,5 +48,15 @@ class OperationsConfig(AppConfig):
                 _("Assignments"), "operations:assignment_list", "bi-list-check", order=40
             )
         )
-        for panel in panels.PANELS:
+        navigation.register(
+            navigation.NavItem(_("Plans"), "operations:plan_list", "bi-bullseye", order=35)
+        )
+        navigation.register(
+            navigation.NavItem(
+                _("Work reports"), "operations:report_list", "bi-clipboard-data", order=45
+            )
+        )
+        from operations import panels_plans, panels_reports
+
+        for panel in panels.PANELS + panels_plans.PANELS + panels_reports.PANELS:
             home.register(panel)

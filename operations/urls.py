@@ -1,6 +1,8 @@
 from django.urls import path
 
 from operations import views, views_assignments
+from operations.urls_plans import urlpatterns as plan_urls
+from operations.urls_reports import urlpatterns as report_urls
 
 app_name = "operations"
 
@@ -95,3 +97,4 @@ urlpatterns = [
         name="assignment_attachment_download",
     ),
 ]
+urlpatterns += plan_urls + report_urls

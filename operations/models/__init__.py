@@ -1,4 +1,11 @@
 from operations.models.assignments import Assignment, AssignmentAttachment, AssignmentUpdate
+from operations.models.plans import (
+    AnnualPlan,
+    Milestone,
+    Objective,
+    PlanRevision,
+    ProgressUpdate,
+)
 from operations.models.regulations import (
     Acknowledgement,
     Attachment,
@@ -6,14 +13,33 @@ from operations.models.regulations import (
     Regulation,
     RegulationVersion,
 )
+from operations.models.reports import (
+    ActionItem,
+    ReportKind,
+    ReportSchedule,
+    WorkReport,
+    WorkReportEvent,
+    WorkReportKpi,
+)
 
 __all__ = [
     "Acknowledgement",
+    "ActionItem",
+    "AnnualPlan",
     "Assignment",
     "AssignmentAttachment",
     "AssignmentUpdate",
     "Attachment",
+    "Milestone",
+    "Objective",
+    "PlanRevision",
     "ProcedureStep",
+    "ProgressUpdate",
     "Regulation",
     "RegulationVersion",
+    "ReportKind",
+    "ReportSchedule",
+    "WorkReport",
+    "WorkReportEvent",
+    "WorkReportKpi",
 ]

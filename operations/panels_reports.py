@@ -1,0 +1,5 @@
+"""Home panels for reports."""
+
+from __future__ import annotations
+
+PANELS: list = []
