@@ -295,6 +295,8 @@ JOB_RUN_RETENTION_DAYS = env.get_int("JOB_RUN_RETENTION_DAYS", default=365)
 # and remind owners this many days before a review falls due.
 REGULATION_ACK_REMINDER_DAYS = env.get_int("REGULATION_ACK_REMINDER_DAYS", default=7)
 REGULATION_REVIEW_REMINDER_DAYS = env.get_int("REGULATION_REVIEW_REMINDER_DAYS", default=14)
+# The CEO is reminded of a pending decision this many days before its deadline.
+DECISION_REMINDER_DAYS = env.get_int("DECISION_REMINDER_DAYS", default=2)
 
 # --------------------------------------------------------------------------------------------
 # Logging: to the console, where gunicorn and Celery collect it.

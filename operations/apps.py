@@ -26,6 +26,10 @@ class OperationsConfig(AppConfig):
 
         demo.register("plans", demo_plans.build, order=40)
         demo.register("work_reports", demo_reports.build, order=50)
+        from operations import demo_coordination, demo_decisions
+
+        demo.register("coordination", demo_coordination.build, order=60)
+        demo.register("decisions", demo_decisions.build, order=70)
         from operations.selectors import pending_acknowledgement_count
 
         navigation.register(
@@ -56,7 +60,30 @@ class OperationsConfig(AppConfig):
                 _("Work reports"), "operations:report_list", "bi-clipboard-data", order=45
             )
         )
-        from operations import panels_plans, panels_reports
+        navigation.register(
+            navigation.NavItem(
+                _("Coordination"), "operations:coordination_list", "bi-arrow-left-right", order=50
+            )
+        )
+        from operations.services.decisions import pending_count, sees_queue
 
-        for panel in panels.PANELS + panels_plans.PANELS + panels_reports.PANELS:
-            home.register(panel)
+        navigation.register(
+            navigation.NavItem(
+                _("Decisions"),
+                "operations:decision_queue",
+                "bi-signpost-split",
+                order=55,
+                visible=sees_queue,
+                badge=pending_count,
+            )
+        )
+        from operations import (
+            panels_coordination,
+            panels_decisions,
+            panels_plans,
+            panels_reports,
+        )
+
+        for module in (panels, panels_plans, panels_reports, panels_coordination, panels_decisions):
+            for panel in module.PANELS:
+                home.register(panel)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from core import jobs
-from operations.services import assignments, plans, reports
+from operations.services import assignments, coordination, decisions, plans, reports
 from operations.services.regulations import reminders_send
 from organization.models import User
 from organization.roles import Role
@@ -15,6 +15,8 @@ jobs.register_reminders("regulations", reminders_send)
 jobs.register_reminders("assignments", assignments.reminders_send)
 jobs.register_reminders("work_reports", reports.reminders_send)
 jobs.register_reminders("milestones", plans.milestones_mark_late)
+jobs.register_reminders("coordination", coordination.reminders_send)
+jobs.register_reminders("decisions", decisions.reminders_send)
 
 
 @jobs.register(

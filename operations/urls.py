@@ -1,6 +1,8 @@
 from django.urls import path
 
 from operations import views, views_assignments
+from operations.urls_coordination import urlpatterns as coordination_urls
+from operations.urls_decisions import urlpatterns as decision_urls
 from operations.urls_plans import urlpatterns as plan_urls
 from operations.urls_reports import urlpatterns as report_urls
 
@@ -97,4 +99,4 @@ urlpatterns = [
         name="assignment_attachment_download",
     ),
 ]
-urlpatterns += plan_urls + report_urls
+urlpatterns += plan_urls + report_urls + coordination_urls + decision_urls

@@ -1,4 +1,11 @@
 from operations.models.assignments import Assignment, AssignmentAttachment, AssignmentUpdate
+from operations.models.coordination import (
+    CoordinationAttachment,
+    CoordinationRequest,
+    CoordinationUpdate,
+    ServiceLevel,
+)
+from operations.models.decisions import DecisionEvent, DecisionOption, DecisionRequest
 from operations.models.plans import (
     AnnualPlan,
     Milestone,
@@ -30,6 +37,12 @@ __all__ = [
     "AssignmentAttachment",
     "AssignmentUpdate",
     "Attachment",
+    "CoordinationAttachment",
+    "CoordinationRequest",
+    "CoordinationUpdate",
+    "DecisionEvent",
+    "DecisionOption",
+    "DecisionRequest",
     "Milestone",
     "Objective",
     "PlanRevision",
@@ -39,6 +52,7 @@ __all__ = [
     "RegulationVersion",
     "ReportKind",
     "ReportSchedule",
+    "ServiceLevel",
     "WorkReport",
     "WorkReportEvent",
     "WorkReportKpi",

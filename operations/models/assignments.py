@@ -129,6 +129,14 @@ class Assignment(TimeStampedModel):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    decision = models.ForeignKey(
+        "operations.DecisionRequest",
+        verbose_name=_("follow-up of decision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_up_assignments",
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -117,6 +117,7 @@ def assignment_create(
     priority: str = Assignment.Priority.NORMAL,
     assignee: User | None = None,
     department: Department | None = None,
+    decision=None,
 ) -> Assignment:
     """Give a task to one person or one department; only the CEO or the COO may."""
     if not may_assign(user):
@@ -151,6 +152,7 @@ def assignment_create(
         from_ceo=has_role(user, Role.CEO),
         assignee=assignee,
         department=department,
+        decision=decision,
     )
     AssignmentUpdate.objects.create(
         assignment=assignment,

@@ -1,0 +1,7 @@
+"""Demo coordination."""
+
+from __future__ import annotations
+
+
+def build(*, size: str, seed: int, today, log) -> str:
+    return "nothing yet"

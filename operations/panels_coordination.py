@@ -1,0 +1,5 @@
+"""Home panels for coordination."""
+
+from __future__ import annotations
+
+PANELS: list = []

@@ -1,0 +1,5 @@
+"""Home panels for decisions."""
+
+from __future__ import annotations
+
+PANELS: list = []
