@@ -312,6 +312,9 @@ def request_move(
     source = request.status
     now = timezone.now()
     request.status = MOVES[move][1]
+    if move == "reopen" and source == Status.RESOLVED:
+        # Work resumes where it stopped; a declined request goes back to the queue as new.
+        request.status = Status.IN_PROGRESS
     if move in RECEIVER_MOVES and request.first_response_at is None:
         request.first_response_at = now
     if move in ("accept", "start") and request.handler_id is None and not may_step_in(user):
