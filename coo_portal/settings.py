@@ -280,6 +280,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets that share a field name ("kind", "status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "operations.models.Regulation.Kind",
+        "ReportKindEnum": "operations.models.ReportKind",
+        "MilestoneStatusEnum": "operations.models.Milestone.Status",
+        "CoordinationStatusEnum": "operations.models.CoordinationRequest.Status",
+    },
 }
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -288,6 +288,37 @@ def _check_owner(owner: User | None) -> None:
         raise ApplicationError(_("Choose an active person as the owner."), field="owner")
 
 
+def _whole_number(raw) -> int | None:
+    """``raw`` as a whole number (an int, an integral float or Decimal, or digits in a string);
+    None for anything else, booleans and fractions included."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value != value.to_integral_value():
+        return None
+    return int(value)
+
+
+def _kpi_figure(raw, *, field: str, message: str, required: bool) -> Decimal | None:
+    """A KPI figure (baseline, target, value) as a Decimal of at most 12 digits and 2 places."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise ApplicationError(_("Give the KPI's target."), field=field)
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e12"):
+        raise ApplicationError(message % {"value": raw}, field=field)
+    return value.quantize(Decimal("0.01"))
+
+
 OBJECTIVE_FIELDS = (
     "title",
     "description",
@@ -319,12 +350,20 @@ def objective_save(
         raise ApplicationError(_("Give the objective a title."), field="title")
     if not objective.kpi_name:
         raise ApplicationError(_("Name the KPI that measures it."), field="kpi_name")
-    if objective.target is None:
-        raise ApplicationError(_("Give the KPI's target."), field="target")
-    try:
-        weight = int(objective.weight)
-    except (TypeError, ValueError):
-        weight = 0
+    objective.target = _kpi_figure(
+        objective.target,
+        field="target",
+        message=_("The target is a number; “%(value)s” is not."),
+        required=True,
+    )
+    baseline = _kpi_figure(
+        objective.baseline,
+        field="baseline",
+        message=_("The baseline is a number; “%(value)s” is not."),
+        required=False,
+    )
+    objective.baseline = baseline if baseline is not None else Decimal(0)
+    weight = _whole_number(objective.weight) or 0
     if not 1 <= weight <= 100:
         raise ApplicationError(_("The weight is a whole number from 1 to 100."), field="weight")
     objective.weight = weight
@@ -436,14 +475,17 @@ def progress_record(
         )
     if month > timezone.localdate():
         raise ApplicationError(_("A month that has not started cannot be reported."), field="month")
-    try:
-        percent = int(percent_complete)
-    except (TypeError, ValueError):
-        percent = -1
-    if not 0 <= percent <= 100:
+    percent = _whole_number(percent_complete)
+    if percent is None or not 0 <= percent <= 100:
         raise ApplicationError(
             _("Progress is a whole percentage from 0 to 100."), field="percent_complete"
         )
+    kpi_value = _kpi_figure(
+        kpi_value,
+        field="kpi_value",
+        message=_("The KPI value is a number; “%(value)s” is not."),
+        required=False,
+    )
     update, _created = ProgressUpdate.objects.update_or_create(
         objective=objective,
         month=month,
@@ -503,11 +545,8 @@ def milestone_update(
     if percent_complete in (None, ""):
         percent = milestone.percent_complete
     else:
-        try:
-            percent = int(percent_complete)
-        except (TypeError, ValueError):
-            percent = -1
-    if not 0 <= percent <= 100:
+        percent = _whole_number(percent_complete)
+    if percent is None or not 0 <= percent <= 100:
         raise ApplicationError(
             _("Progress is a whole percentage from 0 to 100."), field="percent_complete"
         )
@@ -551,7 +590,7 @@ def milestones_mark_late(*, today: dt.date) -> dict[str, int]:
         .select_related("owner", "objective__revision__plan__department")
     )
     if not late:
-        return {"late": 0}
+        return {"late": 0, "notified": 0}
     with transaction.atomic():
         Milestone.objects.filter(pk__in=[m.pk for m in late]).update(status=Milestone.Status.LATE)
     heads = _department_head_users(

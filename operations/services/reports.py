@@ -69,6 +69,45 @@ def schedules_by_department(kind: str) -> dict[int, Schedule]:
     }
 
 
+@transaction.atomic
+def schedules_set(*, user: User, rows: Iterable[tuple[Department, dict[str, Schedule]]]) -> int:
+    """Set departments' report schedules (the COO only); returns how many rows changed.
+
+    A schedule equal to the current one (or to the defaults, for a department without a row)
+    is left alone. New schedules apply to reports started from then on.
+    """
+    if not has_role(user, Role.COO):
+        raise NotAllowed(_("Only the COO sets the report schedules."))
+    existing = {(s.department_id, s.kind): s for s in ReportSchedule.objects.select_for_update()}
+    changed = 0
+    for department, schedules in rows:
+        for kind, wanted in schedules.items():
+            row = existing.get((department.pk, kind))
+            current = default_schedule(kind)
+            if row is not None:
+                current = Schedule(
+                    kind=kind,
+                    weekday=row.weekday,
+                    day_of_month=row.day_of_month,
+                    due_time=row.due_time,
+                    active=row.active,
+                )
+            if current == wanted:
+                continue
+            ReportSchedule.objects.update_or_create(
+                department=department,
+                kind=kind,
+                defaults={
+                    "weekday": wanted.weekday,
+                    "day_of_month": wanted.day_of_month,
+                    "due_time": wanted.due_time,
+                    "active": wanted.active,
+                },
+            )
+            changed += 1
+    return changed
+
+
 def schedule_for(department: Department, kind: str) -> Schedule:
     return schedules_by_department(kind).get(department.pk) or default_schedule(kind)
 
@@ -94,7 +133,8 @@ def due_at_for(kind: str, period_start: dt.date, schedule: Schedule | None = Non
     """When the report for the period starting ``period_start`` is due, as an aware datetime.
 
     Weekly: the schedule's weekday after the week (Monday means the day after it ends).
-    Monthly: the schedule's day of the month after.
+    Monthly: the schedule's day of the month after. The time is on the site's clocks
+    (``TIME_ZONE``), whatever time zone the person asking has chosen.
     """
     schedule = schedule or default_schedule(kind)
     period_end = period_of(kind, period_start)[1]
@@ -103,11 +143,15 @@ def due_at_for(kind: str, period_start: dt.date, schedule: Schedule | None = Non
     else:
         first_next = period_end + dt.timedelta(days=1)
         day = first_next.replace(day=schedule.day_of_month)
-    return timezone.make_aware(dt.datetime.combine(day, schedule.due_time))
+    return timezone.make_aware(
+        dt.datetime.combine(day, schedule.due_time), timezone.get_default_timezone()
+    )
 
 
 def recent_period_starts(kind: str, count: int, today: dt.date) -> list[dt.date]:
     """The starts of the ``count`` periods ending with the last finished one, oldest first."""
+    if count <= 0:
+        return []
     start = previous_period_start(kind, period_of(kind, today)[0])
     starts = [start]
     for _i in range(count - 1):
@@ -155,6 +199,22 @@ def allowed_moves(user: User, report: WorkReport) -> set[str]:
     if may_raise_action_item(user, report):
         moves.add("action_item")
     return moves
+
+
+def _whole_number(raw) -> int | None:
+    """``raw`` as a whole number (an int, an integral float or Decimal, or digits in a string);
+    None for anything else, booleans and fractions included."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value != value.to_integral_value():
+        return None
+    return int(value)
 
 
 def _reviewers(report: WorkReport) -> list[User]:
@@ -444,10 +504,7 @@ def report_review(*, report: WorkReport, user: User, rating, comment: str = "") 
         raise NotAllowed(_("Only the report's reviewer may review it."))
     if report.status != Status.SUBMITTED:
         raise ApplicationError(_("Only a submitted report can be reviewed."))
-    try:
-        rating = int(rating)
-    except (TypeError, ValueError):
-        rating = None
+    rating = _whole_number(rating)
     if rating is None or not 1 <= rating <= 5:
         raise ApplicationError(_("The rating is a whole number from 1 to 5."), field="rating")
     now = timezone.now()
@@ -610,8 +667,11 @@ def reminders_send(*, today: dt.date) -> dict[str, int]:
     overdue action items. Each reminder goes once per report (due) or once a day (late)."""
     departments = _expected_departments()
     counts = {"due": 0, "late": 0, "action_items": 0}
-    now = timezone.now()
     tomorrow = today + dt.timedelta(days=1)
+    site_zone = timezone.get_default_timezone()
+    # Late means late by the end of ``today``, even when the job is run again for a past day.
+    end_of_today = dt.datetime.combine(tomorrow, dt.time.min, tzinfo=site_zone)
+    now = min(timezone.now(), end_of_today)
     for kind in ReportKind.values:
         schedules = schedules_by_department(kind)
         current = period_of(kind, today)[0]
@@ -629,7 +689,7 @@ def reminders_send(*, today: dt.date) -> dict[str, int]:
                 if (department.pk, start) in submitted:
                     continue
                 due = due_at_for(kind, start, schedule)
-                due_day = timezone.localtime(due).date()
+                due_day = timezone.localtime(due, site_zone).date()
                 label = ReportKind(kind).label
                 if due_day == tomorrow:
                     key = f"report-due:{department.pk}:{kind}:{start.isoformat()}"
