@@ -74,7 +74,8 @@ def build(*, size: str, seed: int, today: date, log) -> str:
     if len(departments) < 2:
         return "skipped (fewer than two departments with a head)"
     # How quickly each department answers (hours) and resolves (days), as a typical value.
-    pace = {d.pk: (rng.choice([3, 6, 12, 30, 60]), rng.choice([2, 4, 7, 12])) for d in departments}
+    # How each department keeps to the service levels: a multiple of the targets.
+    pace = {d.pk: rng.choice([0.5, 0.7, 0.9, 1.1, 1.5]) for d in departments}
     targets = services.service_levels()
     now = timezone.now()
     total = PER_DEPARTMENT * len(departments)
@@ -86,9 +87,10 @@ def build(*, size: str, seed: int, today: date, log) -> str:
         priority = rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0]
         age_days = rng.uniform(0, 365) if rng.random() < 0.8 else rng.uniform(0, 21)
         opened = now - timedelta(days=age_days)
-        respond_hours, resolve_days = pace[target.pk]
-        response_after = timedelta(hours=rng.uniform(0.3, 2.2) * respond_hours)
-        resolve_after = timedelta(days=rng.uniform(0.4, 2.0) * resolve_days)
+        level = targets[priority]
+        slowness = pace[target.pk]
+        response_after = timedelta(hours=level.response_hours * slowness * rng.uniform(0.1, 1.4))
+        resolve_after = timedelta(days=level.resolution_days * slowness * rng.uniform(0.2, 1.3))
         # Where the story has got to by now.
         if opened + response_after > now:
             story = "open"
