@@ -14,9 +14,11 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import demo
+from operations.demo_plans import settle_notifications
 from operations.models import CoordinationRequest, CoordinationUpdate
 from operations.services import coordination as services
-from organization.models import Department
+from organization.models import Department, Notification
 
 SUBJECTS = [
     (
@@ -80,64 +82,75 @@ def build(*, size: str, seed: int, today: date, log) -> str:
     now = timezone.now()
     total = PER_DEPARTMENT * len(departments)
     created = 0
-    for index in range(total):
-        source, target = rng.sample(departments, 2)
-        english, spanish = rng.choice(SUBJECTS)
-        subject = english if index % 2 == 0 else spanish
-        priority = rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0]
-        age_days = rng.uniform(0, 365) if rng.random() < 0.8 else rng.uniform(0, 21)
-        opened = now - timedelta(days=age_days)
-        level = targets[priority]
-        slowness = pace[target.pk]
-        response_after = timedelta(hours=level.response_hours * slowness * rng.uniform(0.1, 1.4))
-        resolve_after = timedelta(days=level.resolution_days * slowness * rng.uniform(0.2, 1.3))
-        # Where the story has got to by now.
-        if opened + response_after > now:
-            story = "open"
-        elif rng.random() < 0.07:
-            story = "declined"
-        elif opened + response_after + resolve_after > now:
-            story = rng.choice(["accepted", "in_progress"])
-        elif opened + response_after + resolve_after + timedelta(days=3) > now:
-            story = "resolved"
-        else:
-            story = "reopened" if rng.random() < 0.05 else "closed"
-        requester, receiver = source.head.user, target.head.user
-        with transaction.atomic():
-            request = services.request_create(
-                user=requester,
-                from_department=source,
-                to_department=target,
-                subject=subject,
-                details=rng.choice(DETAILS),
-                needed_by=today,
-                priority=priority,
+    since = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with demo.one_transaction():
+        for index in range(total):
+            source, target = rng.sample(departments, 2)
+            english, spanish = rng.choice(SUBJECTS)
+            subject = english if index % 2 == 0 else spanish
+            priority = rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0]
+            age_days = rng.uniform(0, 365) if rng.random() < 0.8 else rng.uniform(0, 21)
+            opened = now - timedelta(days=age_days)
+            level = targets[priority]
+            slowness = pace[target.pk]
+            response_after = timedelta(
+                hours=level.response_hours * slowness * rng.uniform(0.1, 1.4)
             )
-            moves: list[tuple[str, object, str]] = []
-            if story == "declined":
-                moves.append(("decline", receiver, rng.choice(DECLINES)))
-            elif story != "open":
-                moves.append(("accept", receiver, ""))
-                if story != "accepted":
-                    moves.append(("start", receiver, ""))
-                if story in ("resolved", "closed", "reopened"):
-                    moves.append(("resolve", receiver, rng.choice(RESOLUTIONS)))
-                if story == "reopened":
-                    moves.append(("reopen", requester, "Part of it is still missing."))
-                    moves.append(("resolve", receiver, rng.choice(RESOLUTIONS)))
-                if story in ("closed", "reopened"):
-                    moves.append(("close", requester, ""))
-            comment_after = 1 if rng.random() < 0.3 else -1
-            for step, (move, user, text) in enumerate(moves, start=1):
-                request = services.request_move(request=request, user=user, move=move, text=text)
-                if step == comment_after:
-                    services.request_comment(
-                        request=request,
-                        user=requester,
-                        text="Thanks — any news? / Gracias, ¿alguna novedad?",
+            resolve_after = timedelta(days=level.resolution_days * slowness * rng.uniform(0.2, 1.3))
+            # Where the story has got to by now.
+            if opened + response_after > now:
+                story = "open"
+            elif rng.random() < 0.07:
+                story = "declined"
+            elif opened + response_after + resolve_after > now:
+                story = rng.choice(["accepted", "in_progress"])
+            elif opened + response_after + resolve_after + timedelta(days=3) > now:
+                story = "resolved"
+            else:
+                story = "reopened" if rng.random() < 0.05 else "closed"
+            requester, receiver = source.head.user, target.head.user
+            with transaction.atomic():
+                request = services.request_create(
+                    user=requester,
+                    from_department=source,
+                    to_department=target,
+                    subject=subject,
+                    details=rng.choice(DETAILS),
+                    needed_by=today,
+                    priority=priority,
+                )
+                moves: list[tuple[str, object, str]] = []
+                if story == "declined":
+                    moves.append(("decline", receiver, rng.choice(DECLINES)))
+                elif story != "open":
+                    moves.append(("accept", receiver, ""))
+                    if story != "accepted":
+                        moves.append(("start", receiver, ""))
+                    if story in ("resolved", "closed", "reopened"):
+                        moves.append(("resolve", receiver, rng.choice(RESOLUTIONS)))
+                    if story == "reopened":
+                        moves.append(("reopen", requester, "Part of it is still missing."))
+                        moves.append(("resolve", receiver, rng.choice(RESOLUTIONS)))
+                    if story in ("closed", "reopened"):
+                        moves.append(("close", requester, ""))
+                comment_after = 1 if rng.random() < 0.3 else -1
+                for step, (move, user, text) in enumerate(moves, start=1):
+                    request = services.request_move(
+                        request=request, user=user, move=move, text=text
                     )
-            _backdate(request, opened, response_after, resolve_after, story, targets, rng)
-        created += 1
+                    if step == comment_after:
+                        services.request_comment(
+                            request=request,
+                            user=requester,
+                            text="Thanks — any news? / Gracias, ¿alguna novedad?",
+                        )
+                _backdate(request, opened, response_after, resolve_after, story, targets, rng)
+            created += 1
+    # What happened long ago was read long ago; what still waits for someone stays unread.
+    waiting = CoordinationRequest.objects.filter(
+        status__in=[*CoordinationRequest.ACTIVE, CoordinationRequest.Status.RESOLVED]
+    )
+    settle_notifications(since, keep_urls={r.get_absolute_url() for r in waiting.only("pk")})
     return f"{created} coordination requests"
 
 

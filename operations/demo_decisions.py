@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import demo
+from operations.demo_plans import settle_notifications
 from operations.models import (
     ActionItem,
     Assignment,
@@ -21,7 +23,7 @@ from operations.models import (
     DecisionRequest,
 )
 from operations.services import decisions as services
-from organization.models import User
+from organization.models import Notification, User
 
 PROBLEMS = [
     (
@@ -113,87 +115,94 @@ def build(*, size: str, seed: int, today: date, log) -> str:
     count = COUNT.get(size, 30)
     now = timezone.now()
     created = 0
-    for index in range(count):
-        title, context, options, recommendation = PROBLEMS[index % len(PROBLEMS)]
-        round_number = index // len(PROBLEMS)
-        if round_number:
-            title = f"{title} ({round_number + 1})"
-        # The newest few stay pending; the rest are spread over the year and decided.
-        pending = index >= count - 5
-        age = rng.randint(1, 12) if pending else rng.randint(20, 360)
-        escalated = now - timedelta(days=age, hours=rng.randint(0, 8))
-        kind = rng.choice(["coordination_request", "action_item", "assignment", None, None])
-        links = {}
-        if kind and sources[kind]:
-            links[kind] = rng.choice(sources[kind])
-        with transaction.atomic():
-            decision = services.decision_create(
-                user=coo,
-                title=title,
-                context=context,
-                options=[{"title": t, "pros": p, "cons": c} for t, p, c in options],
-                recommendation=recommendation,
-                deadline=today + timedelta(days=7),
-                **links,
-            )
-            deadline = timezone.localtime(escalated).date() + timedelta(days=rng.randint(5, 14))
-            if pending:
-                # One overdue, one with a question for the COO, one deferred, the rest open.
-                story = ["overdue", "info", "deferred", "open", "open"][index - (count - 5)]
-                if story == "info":
-                    services.decision_request_info(
-                        decision=decision,
-                        user=ceo,
-                        question="What does each option cost over two years?",
-                    )
-                elif story == "deferred":
-                    services.decision_defer(
-                        decision=decision,
-                        user=ceo,
-                        new_deadline=today + timedelta(days=rng.randint(10, 20)),
-                        note="After the board meeting.",
-                    )
-                    deadline = None
-                elif story == "overdue":
-                    deadline = today - timedelta(days=2)
-                elif deadline < today:
-                    deadline = today + timedelta(days=rng.randint(2, 9))
-                if deadline is not None:
-                    DecisionRequest.objects.filter(pk=decision.pk).update(deadline=deadline)
-                _date_events(decision, escalated, escalated + timedelta(days=1))
-            else:
-                if rng.random() < 0.2:
-                    services.decision_request_info(
-                        decision=decision, user=ceo, question="Which option do the heads prefer?"
-                    )
-                    services.decision_provide_info(
-                        decision=decision,
-                        user=coo,
-                        answer="Most heads prefer the first option; Finance prefers the second.",
-                    )
-                follow_ups = []
-                if age < 60 and assignees:
-                    follow_ups.append(
-                        services.FollowUp(
-                            title=f"Follow-up: {title}",
-                            due_date=today + timedelta(days=rng.randint(5, 30)),
-                            assignee=rng.choice(assignees),
+    since = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with demo.one_transaction():
+        for index in range(count):
+            title, context, options, recommendation = PROBLEMS[index % len(PROBLEMS)]
+            round_number = index // len(PROBLEMS)
+            if round_number:
+                title = f"{title} ({round_number + 1})"
+            # The newest few stay pending; the rest are spread over the year and decided.
+            pending = index >= count - 5
+            age = rng.randint(1, 12) if pending else rng.randint(20, 360)
+            escalated = now - timedelta(days=age, hours=rng.randint(0, 8))
+            kind = rng.choice(["coordination_request", "action_item", "assignment", None, None])
+            links = {}
+            if kind and sources[kind]:
+                links[kind] = rng.choice(sources[kind])
+            with transaction.atomic():
+                decision = services.decision_create(
+                    user=coo,
+                    title=title,
+                    context=context,
+                    options=[{"title": t, "pros": p, "cons": c} for t, p, c in options],
+                    recommendation=recommendation,
+                    deadline=today + timedelta(days=7),
+                    **links,
+                )
+                deadline = timezone.localtime(escalated).date() + timedelta(days=rng.randint(5, 14))
+                if pending:
+                    # One overdue, one with a question for the COO, one deferred, the rest open.
+                    story = ["overdue", "info", "deferred", "open", "open"][index - (count - 5)]
+                    if story == "info":
+                        services.decision_request_info(
+                            decision=decision,
+                            user=ceo,
+                            question="What does each option cost over two years?",
                         )
+                    elif story == "deferred":
+                        services.decision_defer(
+                            decision=decision,
+                            user=ceo,
+                            new_deadline=today + timedelta(days=rng.randint(10, 20)),
+                            note="After the board meeting.",
+                        )
+                        deadline = None
+                    elif story == "overdue":
+                        deadline = today - timedelta(days=2)
+                    elif deadline < today:
+                        deadline = today + timedelta(days=rng.randint(2, 9))
+                    if deadline is not None:
+                        DecisionRequest.objects.filter(pk=decision.pk).update(deadline=deadline)
+                    _date_events(decision, escalated, escalated + timedelta(days=1))
+                else:
+                    if rng.random() < 0.2:
+                        services.decision_request_info(
+                            decision=decision,
+                            user=ceo,
+                            question="Which option do the heads prefer?",
+                        )
+                        services.decision_provide_info(
+                            decision=decision,
+                            user=coo,
+                            answer="Most heads prefer the first option; Finance prefers the second.",
+                        )
+                    follow_ups = []
+                    if age < 60 and assignees:
+                        follow_ups.append(
+                            services.FollowUp(
+                                title=f"Follow-up: {title}",
+                                due_date=today + timedelta(days=rng.randint(5, 30)),
+                                assignee=rng.choice(assignees),
+                            )
+                        )
+                    decision = services.decision_decide(
+                        decision=decision,
+                        user=ceo,
+                        option=rng.choice([1, 1, 2, len(options)]),
+                        instructions=rng.choice(INSTRUCTIONS),
+                        follow_ups=follow_ups,
                     )
-                decision = services.decision_decide(
-                    decision=decision,
-                    user=ceo,
-                    option=rng.choice([1, 1, 2, len(options)]),
-                    instructions=rng.choice(INSTRUCTIONS),
-                    follow_ups=follow_ups,
-                )
-                decided = escalated + timedelta(days=rng.uniform(0.2, 9))
-                DecisionRequest.objects.filter(pk=decision.pk).update(
-                    deadline=deadline, decided_at=decided, updated_at=decided
-                )
-                _date_events(decision, escalated, decided)
-            DecisionRequest.objects.filter(pk=decision.pk).update(created_at=escalated)
-        created += 1
+                    decided = escalated + timedelta(days=rng.uniform(0.2, 9))
+                    DecisionRequest.objects.filter(pk=decision.pk).update(
+                        deadline=deadline, decided_at=decided, updated_at=decided
+                    )
+                    _date_events(decision, escalated, decided)
+                DecisionRequest.objects.filter(pk=decision.pk).update(created_at=escalated)
+            created += 1
+    # Old decisions were read long ago; the pending ones still wait for the CEO or the COO.
+    waiting = DecisionRequest.objects.pending().only("pk")
+    settle_notifications(since, keep_urls={d.get_absolute_url() for d in waiting})
     return f"{created} decision requests"
 
 
