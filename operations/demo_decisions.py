@@ -124,7 +124,12 @@ def build(*, size: str, seed: int, today: date, log) -> str:
                 title = f"{title} ({round_number + 1})"
             # The newest few stay pending; the rest are spread over the year and decided.
             pending = index >= count - 5
-            age = rng.randint(1, 12) if pending else rng.randint(20, 360)
+            if pending:
+                age = rng.randint(1, 12)
+            elif index >= count - 10:  # the latest decisions, whose follow-ups are under way
+                age = rng.randint(5, 50)
+            else:
+                age = rng.randint(40, 360)
             escalated = now - timedelta(days=age, hours=rng.randint(0, 8))
             kind = rng.choice(["coordination_request", "action_item", "assignment", None, None])
             links = {}
