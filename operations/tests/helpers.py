@@ -218,3 +218,9 @@ def count_queries(client, url: str, **params) -> int:
         assert response.status_code == 200, url
         content_of(response)
     return len(context)
+
+
+def titled(user: User, msgid: str, **values) -> str:
+    """A notification title as ``user`` reads it: in their own language."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return translation.gettext(msgid).format(**values)

@@ -29,7 +29,7 @@ from operations.services.coordination import (
     service_level_set,
     service_levels,
 )
-from operations.tests.helpers import PDF_BYTES, upload
+from operations.tests.helpers import PDF_BYTES, titled, upload
 from organization.models import Department, Notification
 
 pytestmark = pytest.mark.django_db
@@ -166,20 +166,26 @@ def test_the_whole_way_move_by_move(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         r = request_move(request=r, user=fin, move="accept")
     assert r.status == S.ACCEPTED and r.handler == fin and r.first_response_at is not None
-    assert Notification.objects.filter(recipient=ops, title__startswith="Accepted").exists()
+    assert Notification.objects.filter(
+        recipient=ops, title=titled(ops, "Accepted: {subject}", subject=r.subject)
+    ).exists()
     r = request_move(request=r, user=fin, move="start")
     assert r.status == S.IN_PROGRESS
     assert allowed_moves(fin, r) == {"resolve", "comment", "attach"}
     with django_capture_on_commit_callbacks(execute=True):
         r = request_move(request=r, user=fin, move="resolve", text=" Sent by e-mail. ")
     assert r.status == S.RESOLVED and r.resolution == "Sent by e-mail." and r.resolved_at
-    assert Notification.objects.filter(recipient=ops, title__startswith="Resolved").exists()
+    assert Notification.objects.filter(
+        recipient=ops, title=titled(ops, "Resolved, please confirm: {subject}", subject=r.subject)
+    ).exists()
     assert allowed_moves(ops, r) == {"close", "reopen", "comment", "attach"}
     assert allowed_moves(fin, r) == {"comment", "attach"}
     with django_capture_on_commit_callbacks(execute=True):
         r = request_move(request=r, user=ops, move="close")
     assert r.status == S.CLOSED and r.closed_at
-    assert Notification.objects.filter(recipient=fin, title__startswith="Closed").exists()
+    assert Notification.objects.filter(
+        recipient=fin, title=titled(fin, "Closed by the requester: {subject}", subject=r.subject)
+    ).exists()
     assert allowed_moves(ops, r) == set() and allowed_moves(cast["coo"], r) == set()
     assert thread(r) == [
         ("", S.OPEN, "head.ops", ""),
@@ -362,8 +368,14 @@ def test_comments_tell_the_other_side(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         update = request_comment(request=r, user=ops, text=" Any news? ")
     assert update.is_comment and update.text == "Any news?"
-    assert Notification.objects.filter(recipient=fin, title__contains="commented").count() == 1
-    assert not Notification.objects.filter(recipient=ops, title__contains="commented").exists()
+
+    def commented(user):
+        return titled(
+            user, "{name} commented on {subject}", name=ops.display_name, subject=r.subject
+        )
+
+    assert Notification.objects.filter(recipient=fin, title=commented(fin)).count() == 1
+    assert not Notification.objects.filter(recipient=ops, title=commented(ops)).exists()
     with pytest.raises(ApplicationError, match="Write the comment") as info:
         request_comment(request=r, user=fin, text=" ")
     assert info.value.field == "text"
@@ -413,7 +425,8 @@ def test_the_coo_reassigns(cast, django_capture_on_commit_callbacks):
     assert r.to_department.code == "LOG" and r.handler is None and r.status == S.ACCEPTED
     assert thread(r)[-1][3] == "Sent to Logistics instead of Finance. Their stock."
     assert Notification.objects.filter(
-        recipient=cast["head.log"], title__startswith="Request assigned"
+        recipient=cast["head.log"],
+        title=titled(cast["head.log"], "Request assigned to you: {subject}", subject=r.subject),
     ).exists()
     staff = cast.staff("LOG")
     r = request_reassign(request=r, user=coo, handler=staff)

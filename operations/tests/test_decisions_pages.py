@@ -405,7 +405,7 @@ def test_the_ceo_decides_with_a_follow_up_assignment(cast, company, client):
     assert follow_up.get_absolute_url() in page
     assert "Sign the lease" in page
     # a second decision is refused with a message, nothing changes
-    response = client.post(url(decision, "decide"), decide_data(1), follow=True)
+    response = client.post(url(decision, "decide"), decide_data(second.pk), follow=True)
     assert "decided" in response.content.decode()
     assert Assignment.objects.filter(decision=decision).count() == 1
 
@@ -466,7 +466,8 @@ def test_request_info_then_provide_info_then_decide(cast, company, client):
     assert 'data-testid="panel-decisions-info-requested"' not in client.get("/").content.decode()
 
     client.force_login(ceo)
-    client.post(url(decision, "decide"), decide_data(1))
+    first = decision.options.order_by("order", "pk").first()
+    assert client.post(url(decision, "decide"), decide_data(first.pk)).status_code == 302
     actions = list(decision.events.values_list("action", flat=True))
     assert actions == ["escalated", "info_requested", "info_provided", "decided"]
     page = client.get(url(decision)).content.decode()

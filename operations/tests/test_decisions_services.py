@@ -32,6 +32,7 @@ from operations.services.decisions import (
     pending_count,
     reminders_send,
 )
+from operations.tests.helpers import titled
 from organization.models import Department, Notification
 
 pytestmark = pytest.mark.django_db
@@ -324,7 +325,9 @@ def test_request_info_then_provide_info_then_decide(cast, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         d = decision_request_info(decision=d, user=ceo, question=" What does renting cost? ")
     assert d.status == S.INFO_REQUESTED and d.info_request == "What does renting cost?"
-    assert Notification.objects.filter(recipient=coo, title__contains="asks for more").exists()
+    assert Notification.objects.filter(
+        recipient=coo, title=titled(coo, "The CEO asks for more on: {title}", title=d.title)
+    ).exists()
     assert allowed_moves(ceo, d) == {"decide", "defer"}
     assert allowed_moves(coo, d) == {"provide_info"}
     with pytest.raises(ApplicationError, match="information requested"):
@@ -340,7 +343,9 @@ def test_request_info_then_provide_info_then_decide(cast, django_capture_on_comm
     assert d.status == S.OPEN
     assert d.context.startswith("The fleet is ten years old.")
     assert "What does renting cost?" in d.context and d.context.endswith("2,000 a month.")
-    assert Notification.objects.filter(recipient=ceo, title__contains="More information").exists()
+    assert Notification.objects.filter(
+        recipient=ceo, title=titled(ceo, "More information on: {title}", title=d.title)
+    ).exists()
     with pytest.raises(ApplicationError):  # nothing asked now
         decision_provide_info(decision=d, user=coo, answer="More.")
     d = decision_decide(decision=d, user=ceo, option=2)
