@@ -91,7 +91,12 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args, options: list[DecisionOption] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.options = {o.pk: o for o in options}
         self.fields["option"].choices = [(o.pk, o.title) for o in options]
+
+    def clean_option(self) -> DecisionOption:
+        """The chosen option itself, so that the service never mistakes an id for a number."""
+        return self.options[self.cleaned_data["option"]]
 
 
 def people_choices() -> list[tuple[str, str]]:

@@ -218,7 +218,10 @@ def _require(user: User, decision: DecisionRequest, move: str) -> None:
 
 
 def _option(decision: DecisionRequest, option) -> DecisionOption:
-    """``option`` is a DecisionOption of this request, its id, or its 1-based index."""
+    """``option`` is a DecisionOption of this request, its 1-based index, or its id.
+
+    A small number is read as the index (as the CEO sees the options numbered); ids are
+    larger than the number of options except on a new database, where they coincide."""
     options = list(decision.options.all())
     if isinstance(option, DecisionOption):
         chosen = next((o for o in options if o.pk == option.pk), None)
@@ -227,9 +230,11 @@ def _option(decision: DecisionRequest, option) -> DecisionOption:
             number = int(option)
         except (TypeError, ValueError):
             number = None
-        chosen = next((o for o in options if o.pk == number), None)
-        if chosen is None and number is not None and 1 <= number <= len(options):
+        chosen = None
+        if number is not None and 1 <= number <= len(options):
             chosen = options[number - 1]
+        if chosen is None:
+            chosen = next((o for o in options if o.pk == number), None)
     if chosen is None:
         raise ApplicationError(_("Choose one of the options."), field="option")
     return chosen
