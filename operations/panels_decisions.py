@@ -3,13 +3,12 @@ which the CEO asked for more information. Each runs a fixed number of queries.""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from core.home import HomePanel
 from operations.models import DecisionRequest
-from operations.services.decisions import may_decide, may_escalate
+from operations.services.decisions import may_decide, may_escalate, queue_counts
 
 SHOWN = 5
 Status = DecisionRequest.Status
@@ -22,13 +21,11 @@ def ceo_pending(request: HttpRequest) -> dict | None:
         return None
     today = timezone.localdate()
     pending = DecisionRequest.objects.for_user(user).pending()
-    totals = pending.aggregate(
-        count=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
-        info_requested=Count("pk", filter=Q(status=Status.INFO_REQUESTED)),
-    )
+    totals = queue_counts(user, today=today)
     return {
-        **totals,
+        "count": totals["total"],
+        "overdue": totals["overdue"],
+        "info_requested": totals["info_requested"],
         "decisions": list(pending.order_by("deadline", "pk")[:SHOWN]),
         "today": today,
     }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -94,13 +93,7 @@ class DecisionQueueView(PredicateRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        pending = DecisionRequest.objects.for_user(self.request.user).pending()
-        context["counts"] = pending.aggregate(
-            total=Count("pk"),
-            overdue=Count("pk", filter=Q(deadline__lt=today)),
-            awaiting_ceo=Count("pk", filter=Q(status__in=[Status.OPEN, Status.DEFERRED])),
-            info_requested=Count("pk", filter=Q(status=Status.INFO_REQUESTED)),
-        )
+        context["counts"] = services.queue_counts(self.request.user, today=today)
         context["decisions"] = context["object_list"]
         context["today"] = today
         context["may_create"] = services.may_escalate(self.request.user)

@@ -424,3 +424,20 @@ def pending_count(user) -> int:
         cached = DecisionRequest.objects.filter(status__in=[Status.OPEN, Status.DEFERRED]).count()
         user._coo_pending_decisions = cached
     return cached
+
+
+def queue_counts(user: User, *, today: dt.date) -> dict[str, int]:
+    """What waits in ``user``'s view of the queue, in one query: ``total`` pending, ``overdue``,
+    ``awaiting_ceo`` (open or deferred) and ``info_requested`` (waiting on the COO)."""
+    from django.db.models import Count, Q
+
+    return (
+        DecisionRequest.objects.for_user(user)
+        .pending()
+        .aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(deadline__lt=today)),
+            awaiting_ceo=Count("pk", filter=Q(status__in=[Status.OPEN, Status.DEFERRED])),
+            info_requested=Count("pk", filter=Q(status=Status.INFO_REQUESTED)),
+        )
+    )
