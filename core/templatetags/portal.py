@@ -19,3 +19,14 @@ def markdown_filter(value: str):
     from core.markdown import render_markdown
 
     return render_markdown(value)
+
+
+@register.filter
+def pct_class(value) -> str:
+    """The width class of a progress bar for a percentage (``pct-0`` to ``pct-100``, clamped),
+    so that a bar needs no style attribute."""
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError):
+        number = 0.0
+    return f"pct-{max(0, min(100, round(number)))}"

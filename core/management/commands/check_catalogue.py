@@ -33,6 +33,20 @@ def _count_entries(po_text: str) -> int:
     return count
 
 
+def locale_dirs() -> list[Path]:
+    """The project catalogue (LOCALE_PATHS) and the ``locale`` folder of each of the portal's own
+    apps (an app such as ``budgets`` keeps its strings in ``budgets/locale``)."""
+    from django.apps import apps
+
+    base = Path(settings.BASE_DIR).resolve()
+    found = [Path(d) for d in settings.LOCALE_PATHS]
+    for config in apps.get_app_configs():
+        folder = Path(config.path).resolve() / "locale"
+        if folder.is_dir() and folder.parent.parent == base:
+            found.append(folder)
+    return found
+
+
 class Command(BaseCommand):
     help = "Fail on untranslated or fuzzy catalogue entries, or a compiled catalogue out of date."
 
@@ -43,9 +57,9 @@ class Command(BaseCommand):
                     f"{tool} is missing: install GNU gettext (apt-get install gettext)."
                 )
         problems = []
-        catalogues = sorted(Path(p) for d in settings.LOCALE_PATHS for p in Path(d).rglob("*.po"))
+        catalogues = sorted({Path(p) for d in locale_dirs() for p in Path(d).rglob("*.po")})
         if not catalogues:
-            raise CommandError("No translation catalogue found under LOCALE_PATHS.")
+            raise CommandError("No translation catalogue found.")
         for po in catalogues:
             for flag, label in (("--untranslated", "untranslated"), ("--only-fuzzy", "fuzzy")):
                 out = subprocess.run(
