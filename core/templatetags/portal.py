@@ -30,3 +30,12 @@ def pct_class(value) -> str:
     except (TypeError, ValueError):
         number = 0.0
     return f"pct-{max(0, min(100, round(number)))}"
+
+
+@register.inclusion_tag("includes/page_sections.html", takes_context=True)
+def page_sections(context, slot: str, obj):
+    """The sections other apps add to this page's ``slot`` for ``obj`` (see core.sections)."""
+    from core.sections import sections_for
+
+    request = context.get("request")
+    return {"sections": sections_for(slot, request, obj) if request else [], "request": request}
